@@ -1,0 +1,1 @@
+"""Turning a graph into Python source; pure string work, no torch import."""

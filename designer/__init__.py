@@ -1,0 +1,1 @@
+"""The Qt window: canvas, palette, inspector, plots. Reaches torch only through backends."""

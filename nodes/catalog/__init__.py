@@ -1,0 +1,1 @@
+"""Node type declarations, one module per family; each module exports SPECS."""

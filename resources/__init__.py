@@ -1,0 +1,1 @@
+"""Icons, themes and example projects that ship with netcanvas."""

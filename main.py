@@ -1,9 +1,9 @@
 """netcanvas entry point: the designer window by default, subcommands for headless work.
 
-    python main.py                     open the window with an example
-    python main.py PROJECT             open a project
-    python main.py check PROJECT       validate and print a summary table
-    python main.py export PROJECT ...  write PyTorch source
+python main.py                     open the window with an example
+python main.py PROJECT             open a project
+python main.py check PROJECT       validate and print a summary table
+python main.py export PROJECT ...  write PyTorch source
 """
 
 from __future__ import annotations

@@ -82,6 +82,8 @@ class FloatParam(Param):
     # Strict bounds exclude the end point itself (a learning rate of exactly 0).
     min_exclusive: bool = False
     max_exclusive: bool = False
+    # Learning rates and epsilons span decades; editors should step them multiplicatively.
+    log_scale: bool = False
 
     def coerce(self, value: Any) -> float:
         if _is_bool(value) or value is None:

@@ -6,6 +6,7 @@ attached to the node or wire at fault, in words a learner can act on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -104,6 +105,20 @@ def label(doc: GraphDocument, node_id: str) -> str:
     return f"{title} '{node.name}'"
 
 
+_RECEIVED = re.compile(r"receives (\([^)]*\)|\d+\b)")
+
+
+def _name_source(message: str, source: str) -> str:
+    """Name the feeding node right after what was received: "receives (N, 64) from 'fc1'"."""
+    match = _RECEIVED.search(message)
+    if match is not None:
+        end = match.end()
+    else:
+        end = message.find(";", message.index("receives"))
+        end = len(message) if end == -1 else end
+    return f"{message[:end]} from '{source}'{message[end:]}"
+
+
 def _creation_order(node_id: str) -> tuple[int, str]:
     """Sort ids n2 before n10 so generated code follows the order nodes were added."""
     digits = "".join(ch for ch in node_id if ch.isdigit())
@@ -151,7 +166,19 @@ class _Analyzer:
         for node_id in order:
             self._infer(node_id, analysis)
         self._check_structure(analysis)
+        self._check_training_data(analysis)
         return analysis
+
+    def _check_training_data(self, analysis: Analysis) -> None:
+        """Once the model could train, say what is missing on the data side (on the node)."""
+        from nodes.training_plan import PlanError, plan_training  # it builds on this module
+
+        if not analysis.can_train:
+            return
+        try:
+            plan_training(self.doc, analysis)
+        except PlanError as exc:
+            self.warn(str(exc), exc.node_id, code="data", blocks_training=True)
 
     def _check_node(self, node: Node) -> NodeInfo:
         if not registry.exists(node.type_id):
@@ -283,8 +310,8 @@ class _Analyzer:
             info.count = spec.count(info.params, shapes)
         except ShapeError as exc:
             message = f"{label(self.doc, node_id)} {exc}"
-            if len(sources) == 1 and "receives" in str(exc):
-                message += f" from '{self.doc.node(sources[0]).name}'"
+            if len(sources) == 1 and "receives" in message:
+                message = _name_source(message, self.doc.node(sources[0]).name)
             self.error(message, node_id, code="shape")
             return
         info.out_shapes = {port.name: shape for port, shape in zip(spec.outputs, outputs, strict=True)}
@@ -433,9 +460,12 @@ class _Analyzer:
                 code="nothing_to_train",
                 blocks_training=True,
             )
-        for node_id in analysis.model_nodes:
-            spec = self.info[node_id].spec
-            if spec is not None and spec.blocks_gradient and trainable & nx.ancestors(graph, node_id):
+            return
+        blocking = [
+            n for n in analysis.model_nodes if (s := self.info[n].spec) is not None and s.blocks_gradient
+        ]
+        for node_id in blocking:
+            if trainable & nx.ancestors(graph, node_id):
                 self.warn(
                     f"{label(self.doc, node_id)} has zero gradient almost everywhere, so the "
                     "layers before it cannot learn by backpropagation; use Sigmoid or Tanh "
@@ -443,6 +473,23 @@ class _Analyzer:
                     node_id,
                     code="zero_gradient",
                 )
+        # Gradient reaches a layer only along paths to the output that avoid blocking nodes.
+        open_graph = graph.subgraph([n for n in graph.nodes if n not in blocking])
+        learners = {
+            n
+            for out in analysis.outputs
+            if out in open_graph
+            for n in (nx.ancestors(open_graph, out) | {out})
+            if n in trainable
+        }
+        if blocking and not learners:
+            self.warn(
+                f"no trainable layer comes after {label(self.doc, blocking[-1])}, so the loss has no "
+                "gradient and nothing can learn; replace it with Sigmoid or Tanh to train",
+                blocking[-1],
+                code="no_gradient",
+                blocks_training=True,
+            )
 
 
 def summarize_connections(doc: GraphDocument, node_id: str) -> list[str]:

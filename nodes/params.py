@@ -95,7 +95,10 @@ class FloatParam(Param):
                 raise ParamError(f"{self.name} needs a number, got {value!r}") from None
         if not isinstance(value, (int, float)):
             raise ParamError(f"{self.name} needs a number, got {value!r}")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise ParamError(f"{self.name} is too large, got {value!r}") from None
         if not math.isfinite(value):
             raise ParamError(f"{self.name} must be a finite number, got {value}")
         lo, hi = self.minimum, self.maximum
@@ -167,6 +170,35 @@ class ShapeParam(Param):
                 f"{self.name} needs between {self.min_len} and {self.max_len} sizes, got {len(sizes)}"
             )
         return tuple(sizes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextParam(Param):
+    """One line of text, stripped of surrounding spaces."""
+
+    default: str = ""
+    max_length: int = 1000
+
+    def coerce(self, value: Any) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise ParamError(f"{self.name} needs text, got {value!r}")
+        text = value.strip()
+        if any(ch in text for ch in "\r\n\0"):
+            raise ParamError(f"{self.name} must be a single line of text")
+        if len(text) > self.max_length:
+            raise ParamError(f"{self.name} is longer than {self.max_length} characters")
+        return text
+
+
+@dataclass(frozen=True, kw_only=True)
+class PathParam(TextParam):
+    """A file path, absolute or relative to the project's folder. Existence is checked by
+    the node's shape inference, so a missing file shows as a problem on the node."""
+
+    # File dialog filter, e.g. ("*.csv", "*.txt").
+    patterns: tuple[str, ...] = ()
 
 
 def _parse_size_list(name: str, text: str) -> list[int]:

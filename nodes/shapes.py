@@ -21,6 +21,8 @@ def format_shape(shape: Shape | None) -> str:
         return "?"
     if shape == ():
         return "scalar"
+    if len(shape) == 1:
+        return f"({shape[0]},)"  # Python's own spelling of a one-element tuple
     return "(" + ", ".join(str(d) for d in shape) + ")"
 
 

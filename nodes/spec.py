@@ -158,7 +158,10 @@ class NodeSpec:
     def input_ports(self, params: Params | None = None) -> tuple[Port, ...]:
         if not self.variadic:
             return self.inputs
-        count = int((params or {}).get("inputs", self.defaults().get("inputs", 2)) or 2)
+        default = int(self.defaults().get("inputs", 2))
+        raw = (params or {}).get("inputs", default)
+        # A bad value (from a hand-edited file) is reported by analysis; ports use the default.
+        count = raw if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 16 else default
         return tuple(Port(f"in{i}") for i in range(1, count + 1))
 
     def input_port(self, name: str, params: Params | None = None) -> Port | None:

@@ -59,6 +59,10 @@ def call(dotted: str, args: list[Arg], first: str | None = None) -> str:
     return f"{short_torch_name(dotted)}({', '.join(parts)})"
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def short_torch_name(dotted: str) -> str:
     if dotted.startswith("torch.nn.") and dotted.count(".") == 2:
         return "nn." + dotted.rsplit(".", 1)[1]
@@ -116,9 +120,10 @@ class _Writer:
     def _class_lines(self) -> list[str]:
         a = self.analysis
         total = a.totals()
+        summary = f"{_plural(len(a.model_nodes), 'layer')}, {_plural(total.trainable, 'trainable parameter')}"
         lines = [
             f"class {self.class_name}(nn.Module):",
-            f'{INDENT}"""{len(a.model_nodes)} layers, {total.trainable:,} trainable parameters."""',
+            f'{INDENT}"""{summary}."""',
             "",
             f"{INDENT}def __init__(self) -> None:",
             f"{INDENT * 2}super().__init__()",

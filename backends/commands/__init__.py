@@ -1,0 +1,1 @@
+"""Headless commands behind `python main.py SUBCOMMAND`; each prints and returns an exit code."""

@@ -1,0 +1,1 @@
+"""The training engine: runs a generated model on a data set and reports plain Python values."""

@@ -1,0 +1,130 @@
+"""What a training run reports, as plain dataclasses of numbers and small numpy arrays.
+
+Consumers (the command line, the window, tests) get these through one callback; the
+run aggregates so that a consumer sees a few dozen events a second at most.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class RunStarted:
+    device: str
+    epochs: int
+    steps_per_epoch: int
+    train_samples: int
+    layer_names: list[str]
+    task: str  # "classification" or "regression"
+    num_classes: int | None
+    class_names: list[str]
+    trainable_parameters: int
+    notes: list[str] = field(default_factory=list)  # from data preparation
+
+
+@dataclass
+class Progress:
+    """Steps since the last report, with per-step values as arrays."""
+
+    epoch: int  # 1-based
+    steps: np.ndarray  # global step numbers (1-based)
+    losses: np.ndarray
+    grad_norms: dict[str, np.ndarray]  # layer -> per-step gradient norm
+    weight_norms: dict[str, float]  # layer -> latest weight norm
+    learning_rate: float
+    samples_per_second: float
+    eta_seconds: float
+    fraction_done: float
+
+
+@dataclass
+class EpochEnd:
+    epoch: int
+    train_loss: float
+    val_loss: float | None
+    val_metrics: dict[str, float]  # accuracy, or r2 and mae
+    learning_rate: float
+    samples_per_second: float
+    elapsed_seconds: float
+    eta_seconds: float
+    best_epoch: int
+
+
+@dataclass
+class Histograms:
+    step: int
+    # layer -> (weight counts, weight bin edges, gradient counts, gradient bin edges)
+    layers: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+
+
+@dataclass
+class DecisionBoundary:
+    """The model evaluated on a grid over 2-D inputs, for a picture of its decisions."""
+
+    epoch: int
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    classes: np.ndarray  # (rows, cols) predicted class per cell, rows follow y
+    confidence: np.ndarray  # (rows, cols) probability of that class
+    points: np.ndarray  # (n, 2) training inputs, in the model's input space
+    labels: np.ndarray  # (n,) their classes
+
+
+@dataclass
+class RegressionCurve:
+    """The model evaluated along a line, for 1-D regression data."""
+
+    epoch: int
+    xs: np.ndarray
+    predictions: np.ndarray
+    points: np.ndarray
+    targets: np.ndarray
+
+
+@dataclass
+class Paused:
+    step: int
+
+
+@dataclass
+class Resumed:
+    step: int
+    learning_rate: float
+
+
+@dataclass
+class Finished:
+    reason: str  # "completed", "stopped" or "early stopping"
+    epochs_run: int
+    best_epoch: int
+    test_metrics: dict[str, float]
+    confusion: np.ndarray | None  # rows: true class, columns: predicted
+    class_names: list[str]
+    elapsed_seconds: float
+
+
+@dataclass
+class Failed:
+    """Training could not go on; the weights are the last good ones."""
+
+    message: str
+    hint: str = ""
+    step: int | None = None
+    kind: str = "error"  # "nan", "out_of_memory", "data", "graph" or "error"
+
+
+Event = (
+    RunStarted
+    | Progress
+    | EpochEnd
+    | Histograms
+    | DecisionBoundary
+    | RegressionCurve
+    | Paused
+    | Resumed
+    | Finished
+    | Failed
+)

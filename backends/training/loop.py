@@ -1,0 +1,403 @@
+"""The training loop: a frozen graph snapshot, its generated module, a data set, and reports.
+
+`run_training` runs in the calling thread and never raises for a training problem:
+bad data, a NaN loss, running out of memory or an exception in the model become a
+`Failed` event, and the weights kept are the last good ones. Knows nothing of Qt.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from backends.codegen.model_source import CodegenError
+from backends.module_builder import BuiltModel, build_model
+from backends.training.control import TrainingControl
+from backends.training.data_feed import Feed, FeedError, Split, build_feed
+from backends.training.device import DeviceError, resolve_device
+from backends.training.evaluation import Evaluator
+from backends.training.events import (
+    EpochEnd,
+    Event,
+    Failed,
+    Finished,
+    Histograms,
+    Paused,
+    Progress,
+    Resumed,
+    RunStarted,
+)
+from backends.training.probe import LayerProbe
+from backends.training.schedules import make_scheduler
+from nodes.analysis import analyze
+from nodes.graph import GraphDocument
+from nodes.training_plan import PlanError, TrainingPlan, plan_training
+from nodes.training_settings import TrainingSettings
+
+EventSink = Callable[[Event], None]
+
+
+@dataclass
+class TrainingJob:
+    doc: GraphDocument  # a snapshot: the caller's edits never reach a running job
+    settings: TrainingSettings = field(default_factory=TrainingSettings)
+    base_dir: Path | None = None  # where relative data paths are resolved
+    report_interval: float = 0.05  # seconds between Progress events (about 20 a second)
+    instrument: bool = True  # per-layer gradient norms and histograms
+    views: bool = True  # decision boundary / regression curve pictures
+
+
+@dataclass
+class TrainingOutcome:
+    built: BuiltModel | None = None
+    finished: Finished | None = None
+    failed: Failed | None = None
+    history: list[EpochEnd] = field(default_factory=list)
+    plan: TrainingPlan | None = None
+    stopped_at: float | None = None  # perf_counter() when the loop noticed a stop request
+
+
+class _NonFiniteLoss(Exception):
+    def __init__(self, step: int, value: float) -> None:
+        self.step, self.value = step, value
+
+
+def run_training(
+    job: TrainingJob, on_event: EventSink, control: TrainingControl | None = None
+) -> TrainingOutcome:
+    outcome = TrainingOutcome()
+    trainer = None
+    try:
+        trainer = _Trainer(job, on_event, control or TrainingControl(), outcome)
+        trainer.run()
+    except (PlanError, CodegenError) as exc:
+        outcome.failed = Failed(str(exc), kind="graph")
+    except (FeedError, DeviceError) as exc:
+        outcome.failed = Failed(str(exc), kind="data" if isinstance(exc, FeedError) else "error")
+    except _NonFiniteLoss as exc:
+        kind = "NaN" if math.isnan(exc.value) else "infinite"
+        outcome.failed = Failed(
+            f"the loss became {kind} at step {exc.step}; training stopped and the weights from before "
+            "that step are kept",
+            hint="lower the learning rate (try ten times smaller), turn on gradient clipping, "
+            "or scale the input data",
+            step=exc.step,
+            kind="nan",
+        )
+    except torch.cuda.OutOfMemoryError:
+        outcome.failed = Failed(
+            "the GPU ran out of memory",
+            hint="use a smaller batch size or a smaller model, or train on the CPU",
+            kind="out_of_memory",
+        )
+    except Exception as exc:  # any fault in a user-designed model becomes a report
+        outcome.failed = Failed(_describe(exc), hint=_data_hint(exc), kind=_kind_of(exc))
+    if outcome.failed is not None:
+        if trainer is not None:
+            outcome.failed.step = outcome.failed.step or trainer.step or None
+        on_event(outcome.failed)
+    return outcome
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"{type(exc).__name__}: {text}"
+
+
+def _kind_of(exc: Exception) -> str:
+    return "data" if type(exc).__name__ == "DataError" else "error"
+
+
+def _data_hint(exc: Exception) -> str:
+    if _kind_of(exc) == "data":
+        return "fix the data file or the data set node's settings"
+    return "check the shapes on the canvas; if they look right, this may be a bug in netcanvas"
+
+
+class _Trainer:
+    def __init__(
+        self, job: TrainingJob, on_event: EventSink, control: TrainingControl, outcome: TrainingOutcome
+    ):
+        self.job, self.emit, self.control, self.outcome = job, on_event, control, outcome
+        self.settings = job.settings
+        self.step = 0
+
+    # ---- setup -------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        from backends.data import load_dataset  # the data package pulls in scikit-learn lazily
+
+        doc = self.job.doc
+        analysis = analyze(doc)
+        plan = plan_training(doc, analysis)
+        self.outcome.plan = plan
+        self.device = resolve_device(self.settings.device)
+        torch.manual_seed(self.settings.seed)
+        self.built = build_model(doc, analysis)
+        self.outcome.built = self.built
+        self.model = self.built.model.to(self.device)
+        self.loss_fn = self.built.make_loss().to(self.device)
+        self.optimizer = self.built.make_optimizer(self.model)
+        self.loss_type = doc.node(plan.loss_id).type_id
+        source = doc.node(plan.source_id)
+        self.splits = load_dataset(
+            source.type_id, dict(analysis.info[source.id].params or {}), self.job.base_dir
+        )
+        input_node = doc.node(plan.input_id)
+        target = doc.node(plan.target_id) if plan.target_id else None
+        self.feed: Feed = build_feed(
+            self.splits,
+            self.device,
+            dict(analysis.info[input_node.id].params or {}),
+            input_node.name,
+            dict(analysis.info[target.id].params or {}) if target else None,
+            target.name if target else "",
+        )
+        self.augment = _augmenter(self.splits)
+        self.probe = LayerProbe(self.model)
+        self.params = self.probe.params
+        self.scheduler = make_scheduler(self.settings, self.optimizer)
+        self.amp = self.settings.mixed_precision and self.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda") if self.amp else None
+        self.evaluator = Evaluator(self.model, self.loss_fn, self.loss_type, self.splits, self.feed)
+        self.generator = torch.Generator().manual_seed(self.settings.seed)
+        n = len(self.feed.train)
+        self.batch_size = n if self.settings.batch_size == 0 else min(self.settings.batch_size, n)
+        self.steps_per_epoch = math.ceil(n / self.batch_size)
+        self.total_steps = self.steps_per_epoch * self.settings.epochs
+        # Last good weights: refreshed whenever the reported losses were all finite.
+        self.good_weights = [p.detach().clone() for p in self.model.parameters()]
+
+    # ---- the run -----------------------------------------------------------------
+
+    def run(self) -> None:
+        self._prepare()
+        notes = list(getattr(self.splits, "notes", []))
+        if self.settings.early_stopping and self.feed.val is None:
+            notes.append("early stopping needs a validation split; it is off for this run")
+        self.emit(
+            RunStarted(
+                device=str(self.device),
+                epochs=self.settings.epochs,
+                steps_per_epoch=self.steps_per_epoch,
+                train_samples=len(self.feed.train),
+                layer_names=list(self.probe.layer_names),
+                task=self.splits.task,
+                num_classes=self.splits.num_classes,
+                class_names=list(getattr(self.splits, "class_names", []) or []),
+                trainable_parameters=sum(p.numel() for p in self.params),
+                notes=notes,
+            )
+        )
+        self.started = time.perf_counter()
+        self.window_start, self.window_steps = self.started, 0
+        self.pending_losses: list[torch.Tensor] = []
+        self.last_report = self.started
+        best_loss, best_epoch, best_state, waited = math.inf, 0, None, 0
+        reason, epoch = "completed", 0
+        for epoch in range(1, self.settings.epochs + 1):
+            epoch_loss = self._train_epoch(epoch)
+            if epoch_loss is None:
+                reason = "stopped"
+                epoch -= 1
+                break
+            val_loss, val_metrics = self.evaluator.evaluate(self.feed.val)
+            monitored = val_loss if val_loss is not None else epoch_loss
+            if monitored < best_loss:
+                best_loss, best_epoch, waited = monitored, epoch, 0
+                if self.settings.early_stopping:
+                    best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+            else:
+                waited += 1
+            self._step_scheduler(monitored)
+            self._emit_epoch(epoch, epoch_loss, val_loss, val_metrics, best_epoch)
+            if (
+                self.settings.early_stopping
+                and self.feed.val is not None
+                and waited >= self.settings.patience
+            ):
+                reason = "early stopping"
+                break
+        if best_state is not None and reason != "stopped":
+            self.model.load_state_dict(best_state)
+        self._finish(reason, epoch, best_epoch)
+
+    def _train_epoch(self, epoch: int) -> float | None:
+        """One pass over the training split; None if a stop was requested."""
+        self.model.train()
+        order = torch.randperm(len(self.feed.train), generator=self.generator)
+        if self.feed.on_device:
+            order = order.to(self.device)
+        total = torch.zeros((), device=self.device)
+        seen = 0
+        for first in range(0, len(order), self.batch_size):
+            if not self._poll_control():
+                self.outcome.stopped_at = time.perf_counter()
+                self._report(epoch, force=True)
+                return None
+            x, y = self.feed.batch(self.feed.train, order[first : first + self.batch_size])
+            if self.augment is not None:
+                x = self.augment(x, self.generator)
+            loss = self._train_step(x, y)
+            total += loss.detach() * x.shape[0]
+            seen += x.shape[0]
+            if time.perf_counter() - self.last_report >= self.job.report_interval:
+                self._report(epoch)
+        self._report(epoch, force=True)
+        return float(total) / max(seen, 1)
+
+    def _train_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext()
+        with autocast:
+            loss = self.loss_fn(self.model(x), y)
+            if self.settings.l1 > 0:
+                loss = loss + self.settings.l1 * sum(p.abs().sum() for p in self.params if p.dim() > 1)
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimizer)
+        else:
+            loss.backward()
+        if self.job.instrument:
+            self.probe.record_gradient_norms()
+        if self.settings.grad_clip > 0:
+            nn.utils.clip_grad_norm_(self.params, self.settings.grad_clip)
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        self.step += 1
+        self.window_steps += 1
+        self.pending_losses.append(loss.detach())
+        if self.job.instrument and self.step % self.settings.histogram_every == 0:
+            self.emit(Histograms(self.step, self.probe.histograms()))
+        return loss
+
+    def _poll_control(self) -> bool:
+        """Honour pause, resume, a new learning rate and stop; False means stop now."""
+        if self.control.paused and not self.control.stopped:
+            self.emit(Paused(self.step))
+            while self.control.paused and not self.control.stopped:
+                self.control.wait_while_paused()
+                self._apply_learning_rate()
+            self.window_start, self.window_steps = time.perf_counter(), 0
+            if not self.control.stopped:
+                self.emit(Resumed(self.step, self._learning_rate()))
+        self._apply_learning_rate()
+        return not self.control.stopped
+
+    def _apply_learning_rate(self) -> None:
+        value = self.control.take_learning_rate()
+        if value is not None:
+            for group in self.optimizer.param_groups:
+                group["lr"] = value
+
+    def _learning_rate(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    # ---- reporting -----------------------------------------------------------------
+
+    def _report(self, epoch: int, force: bool = False) -> None:
+        if not self.pending_losses:
+            return
+        losses = torch.stack(self.pending_losses).float().cpu().numpy()
+        first_step = self.step - len(losses) + 1
+        self.pending_losses.clear()
+        bad = ~np.isfinite(losses)
+        if bad.any():
+            index = int(np.argmax(bad))
+            with torch.no_grad():
+                for param, good in zip(self.model.parameters(), self.good_weights, strict=True):
+                    param.copy_(good)
+            self.probe.discard_pending()
+            raise _NonFiniteLoss(first_step + index, float(losses[index]))
+        with torch.no_grad():
+            torch._foreach_copy_(self.good_weights, [p.detach() for p in self.model.parameters()])
+        now = time.perf_counter()
+        rate = self.window_steps * self.batch_size / max(now - self.window_start, 1e-9)
+        self.window_start, self.window_steps, self.last_report = now, 0, now
+        done = self.step / max(self.total_steps, 1)
+        self.emit(
+            Progress(
+                epoch=epoch,
+                steps=np.arange(first_step, self.step + 1),
+                losses=losses,
+                grad_norms=self.probe.drain_gradient_norms() if self.job.instrument else {},
+                weight_norms=self.probe.weight_norms() if self.job.instrument else {},
+                learning_rate=self._learning_rate(),
+                samples_per_second=rate,
+                eta_seconds=self._eta(),
+                fraction_done=done,
+            )
+        )
+
+    def _eta(self) -> float:
+        elapsed = time.perf_counter() - self.started
+        return elapsed / max(self.step, 1) * (self.total_steps - self.step)
+
+    def _step_scheduler(self, monitored: float) -> None:
+        if self.scheduler is None:
+            return
+        if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            self.scheduler.step(monitored)
+        else:
+            self.scheduler.step()
+
+    def _emit_epoch(
+        self, epoch: int, train_loss: float, val_loss: float | None, metrics: dict, best: int
+    ) -> None:
+        elapsed = time.perf_counter() - self.started
+        event = EpochEnd(
+            epoch=epoch,
+            train_loss=train_loss,
+            val_loss=val_loss,
+            val_metrics=metrics,
+            learning_rate=self._learning_rate(),
+            samples_per_second=self.step * self.batch_size / max(elapsed, 1e-9),
+            elapsed_seconds=elapsed,
+            eta_seconds=self._eta(),
+            best_epoch=best,
+        )
+        self.outcome.history.append(event)
+        self.emit(event)
+        if self.job.views:
+            view = self.evaluator.view(epoch, last=epoch == self.settings.epochs)
+            if view is not None:
+                self.emit(view)
+
+    def _finish(self, reason: str, epochs_run: int, best_epoch: int) -> None:
+        split = self.feed.test or self.feed.val or self.feed.train
+        metrics, confusion = self.evaluator.final(split)
+        finished = Finished(
+            reason=reason,
+            epochs_run=epochs_run,
+            best_epoch=best_epoch,
+            test_metrics=metrics,
+            confusion=confusion,
+            class_names=list(getattr(self.splits, "class_names", []) or []),
+            elapsed_seconds=time.perf_counter() - self.started,
+        )
+        self.outcome.finished = finished
+        self.emit(finished)
+
+
+def _augmenter(splits: object) -> Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None:
+    """Image augmentation as the data set asks (its loader turns it off for non-images)."""
+    flags = getattr(splits, "augment", None)
+    if flags is None or not flags.any:
+        return None
+    from backends.data import augment_batch
+
+    return lambda x, generator: augment_batch(x, flags, generator)
+
+
+__all__ = ["Split", "TrainingJob", "TrainingOutcome", "run_training"]

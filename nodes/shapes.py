@@ -12,10 +12,6 @@ class ShapeError(Exception):
     """An incoming tensor a node cannot accept; the message is for a learner."""
 
 
-def batched(*features: int) -> Shape:
-    return (BATCH, *features)
-
-
 def format_shape(shape: Shape | None) -> str:
     if shape is None:
         return "?"
@@ -36,37 +32,6 @@ def numel(dims: tuple[int, ...]) -> int:
     for d in dims:
         total *= d
     return total
-
-
-def expect_rank(shape: Shape, ranks: tuple[int, ...], what: str) -> None:
-    """Check the per-sample rank; `what` describes the expected layout for the message."""
-    rank = len(shape) - 1
-    if rank not in ranks:
-        raise ShapeError(f"expects {what} but receives {format_shape(shape)}")
-
-
-def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int = 1) -> int:
-    """Output length of a convolution or pooling window along one axis (torch's formula)."""
-    span = dilation * (kernel - 1) + 1
-    padded = size + 2 * padding
-    if span > padded:
-        raise ShapeError(
-            f"kernel {kernel}"
-            + (f" (dilation {dilation})" if dilation > 1 else "")
-            + f" is larger than its input ({size}"
-            + (f" + padding {2 * padding}" if padding else "")
-            + ")"
-        )
-    return (padded - span) // stride + 1
-
-
-def conv_transpose_output_size(
-    size: int, kernel: int, stride: int, padding: int, output_padding: int, dilation: int = 1
-) -> int:
-    out = (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
-    if out < 1:
-        raise ShapeError(f"produces an empty output ({out}) from input size {size}; reduce padding")
-    return out
 
 
 def normalize_dim(dim: int, rank: int, name: str = "dim") -> int:

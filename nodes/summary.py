@@ -44,7 +44,8 @@ def summary_table(doc: GraphDocument, analysis: Analysis) -> str:
         rule,
         f"Total params: {total.total:,}",
         f"Trainable params: {total.trainable:,}",
-        f"Non-trainable params: {total.non_trainable:,} (buffers such as BatchNorm running statistics)",
+        f"Non-trainable params: {total.non_trainable:,}"
+        + (" (buffers such as BatchNorm running statistics)" if total.non_trainable else ""),
     ]
     return "\n".join(out)
 

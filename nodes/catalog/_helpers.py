@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nodes.shapes import Shape, ShapeError, expect_rank, features, format_shape
+from nodes.shapes import Shape, ShapeError, format_shape
 from nodes.spec import ParamCount, Params
 
 
@@ -27,14 +27,6 @@ def resolve_auto(params: Params, name: str, actual: int, what: str) -> int:
     if declared != actual:
         raise ShapeError(f"expects {declared} {what} but receives {actual}")
     return int(declared)
-
-
-def channels_first(shape: Shape, spatial: int, layer: str) -> tuple[int, tuple[int, ...]]:
-    """Split (N, C, *spatial) into C and the spatial sizes, with a message naming the layout."""
-    layouts = {1: "(N, channels, length)", 2: "(N, channels, height, width)"}
-    expect_rank(shape, (spatial + 1,), f"{layouts[spatial]} input for {layer}")
-    dims = features(shape)
-    return dims[0], dims[1:]
 
 
 def bias_count(bias: bool, size: int) -> int:

@@ -23,6 +23,18 @@ def _input_shape(params: Params, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
     return (declared,)
 
 
+def _target_shape(params: Params, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
+    declared: Shape = (BATCH, *params["shape"])
+    # Class labels (N,) also feed a float target of one column (binary cross-entropy) or
+    # one column per class (one-hot codes for MSE); training converts them.
+    as_codes = params["dtype"] == TARGET_FLOAT and len(declared) == 2
+    if shapes and shapes[0] != declared and not (as_codes and shapes[0] == (BATCH,)):
+        raise ShapeError(
+            f"declares samples of shape {format_shape(declared)} but receives {format_shape(shapes[0])}"
+        )
+    return (declared,)
+
+
 INPUT = NodeSpec(
     type_id="Input",
     category=Category.DATA,
@@ -77,7 +89,7 @@ TARGET = NodeSpec(
         ),
     ),
     inputs=(Port("data", "data", optional=True),),
-    infer=_input_shape,
+    infer=_target_shape,
     short_name="y",
     examples=(({}, ()), ({"shape": (1,), "dtype": TARGET_FLOAT}, ())),
     key_params=("shape", "dtype"),

@@ -113,10 +113,19 @@ def _recurrent_infer(params: Params, shapes: Sequence[Shape]) -> tuple[Shape, ..
     return ((shapes[0][0], steps, width),)
 
 
-def _recurrent_forward(ref: str, inputs: Sequence[str], params: Params) -> str:
-    # Recurrent modules return (outputs, hidden state); [0] is every step's output.
-    call = f"{ref}({inputs[0]})[0]"
-    return call + "[:, -1]" if params["output"] == OUTPUT_LAST else call
+def _recurrent_forward(has_cell_state: bool):
+    def forward(ref: str, inputs: Sequence[str], params: Params) -> str:
+        # Recurrent modules return (every step's output, final hidden state).
+        if params["output"] != OUTPUT_LAST:
+            return f"{ref}({inputs[0]})[0]"
+        if not params["bidirectional"]:
+            return f"{ref}({inputs[0]})[0][:, -1]"
+        # Both directions' final states: the backward pass ends at the first step, so
+        # outputs[:, -1] would hold a backward state that has read only one step.
+        final = f"{ref}({inputs[0]})[1]" + ("[0]" if has_cell_state else "")
+        return f"{final}[-2:].transpose(0, 1).flatten(1)"
+
+    return forward
 
 
 def _recurrent_advise(params: Params, shapes: Sequence[Shape], kinds: Sequence[str]) -> list[str]:
@@ -221,7 +230,7 @@ def _recurrent_spec(
         infer=_recurrent_infer,
         torch_class=f"torch.nn.{type_id}",
         module_args=args,
-        forward=_recurrent_forward,
+        forward=_recurrent_forward(type_id == "LSTM"),
         count=count,
         advise=_recurrent_advise,
         short_name=short_name,

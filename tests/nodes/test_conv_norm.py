@@ -162,9 +162,8 @@ def test_wrong_rank_names_the_layout_and_suggests_a_fix(
     type_id: str, sample: tuple[int, ...], start: str, hint: str
 ) -> None:
     message = _only_error(_single(type_id, sample)[2])
-    assert message.startswith(start)
+    assert message.startswith(f"{start} from 'x'; ")
     assert hint in message
-    assert "from 'x'" in message
 
 
 def test_the_suggested_reshape_fixes_a_flat_image() -> None:
@@ -187,7 +186,7 @@ TOO_LARGE = [
         (1, 3, 3),
         {"kernel_size": 5},
         lambda: nn.Conv2d(1, 8, 5),
-        "Conv2d 'layer' has kernel_size 5 but receives (N, 1, 3, 3), whose maps are only 3x3; "
+        "Conv2d 'layer' has kernel_size 5 but receives (N, 1, 3, 3) from 'x', whose maps are only 3x3; "
         "use a smaller kernel_size, add padding, or downsample less before it",
     ),
     (
@@ -195,7 +194,7 @@ TOO_LARGE = [
         (1, 4, 4),
         {"kernel_size": 7, "padding": 1},
         lambda: nn.Conv2d(1, 8, 7, padding=1),
-        "Conv2d 'layer' has kernel_size 7 but receives (N, 1, 4, 4), whose maps are only 4x4 "
+        "Conv2d 'layer' has kernel_size 7 but receives (N, 1, 4, 4) from 'x', whose maps are only 4x4 "
         "(6x6 with padding 1)",
     ),
     (
@@ -203,28 +202,29 @@ TOO_LARGE = [
         (2, 3, 10),
         {"kernel_size": 5},
         lambda: nn.Conv2d(2, 8, 5),
-        "Conv2d 'layer' has kernel_size 5 but receives (N, 2, 3, 10), whose maps are only 3x10",
+        "Conv2d 'layer' has kernel_size 5 but receives (N, 2, 3, 10) from 'x', whose maps are only 3x10",
     ),
     (
         "Conv2d",
         (1, 6, 6),
         {"dilation": 3},
         lambda: nn.Conv2d(1, 8, 3, dilation=3),
-        "Conv2d 'layer' has kernel_size 3 with dilation 3 (spanning 7) but receives (N, 1, 6, 6)",
+        "Conv2d 'layer' has kernel_size 3 with dilation 3 (spanning 7) but receives (N, 1, 6, 6) "
+        "from 'x', whose maps are only 6x6",
     ),
     (
         "Conv1d",
         (4, 3),
         {"kernel_size": 5},
         lambda: nn.Conv1d(4, 8, 5),
-        "Conv1d 'layer' has kernel_size 5 but receives (N, 4, 3), whose signals are only 3 long",
+        "Conv1d 'layer' has kernel_size 5 but receives (N, 4, 3) from 'x', whose signals are only 3 long",
     ),
     (
         "MaxPool2d",
         (8, 1, 1),
         {},
         lambda: nn.MaxPool2d(2),
-        "MaxPool2d 'layer' has kernel_size 2 but receives (N, 8, 1, 1), whose maps are only 1x1; "
+        "MaxPool2d 'layer' has kernel_size 2 but receives (N, 8, 1, 1) from 'x', whose maps are only 1x1; "
         "use a smaller kernel_size or downsample less before it",
     ),
     (
@@ -232,14 +232,14 @@ TOO_LARGE = [
         (2, 4),
         {"kernel_size": 5},
         lambda: nn.MaxPool1d(5),
-        "MaxPool1d 'layer' has kernel_size 5 but receives (N, 2, 4), whose signals are only 4 long",
+        "MaxPool1d 'layer' has kernel_size 5 but receives (N, 2, 4) from 'x', whose signals are only 4 long",
     ),
     (
         "AvgPool2d",
         (3, 2, 9),
         {"kernel_size": 3},
         lambda: nn.AvgPool2d(3),
-        "AvgPool2d 'layer' has kernel_size 3 but receives (N, 3, 2, 9), whose maps are only 2x9",
+        "AvgPool2d 'layer' has kernel_size 3 but receives (N, 3, 2, 9) from 'x', whose maps are only 2x9",
     ),
 ]
 
@@ -255,7 +255,6 @@ def test_kernel_larger_than_input_is_reported_with_the_sizes(
     assert _torch_shape(make_torch(), sample) is None, "torch accepts this, so it is no error"
     message = _only_error(_single(type_id, sample, **params)[2])
     assert message.startswith(start)
-    assert "from 'x'" in message
 
 
 def test_padding_can_make_a_large_kernel_fit() -> None:
@@ -336,7 +335,7 @@ def test_groups_must_divide_the_input_channels() -> None:
         nn.Conv2d(8, 9, 3, groups=3)
     message = _only_error(_single("Conv2d", (8, 5, 5), groups=3, out_channels=9)[2])
     assert message.startswith(
-        "Conv2d 'layer' splits its channels into 3 groups but receives (N, 8, 5, 5) with 8 "
+        "Conv2d 'layer' splits its channels into 3 groups but receives (N, 8, 5, 5) from 'x' with 8 "
         "channels, which is not a multiple of 3; set groups to a divisor of 8"
     )
 

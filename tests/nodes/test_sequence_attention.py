@@ -179,9 +179,12 @@ def test_recurrent_last_step_matches_torch(type_id: str, num_layers: int, bidire
         got = built.model(x)
         sequence, hidden = reference(x)
     h_n = hidden[0] if type_id == "LSTM" else hidden
-    assert torch.equal(got, sequence[:, -1])
-    # The forward direction's part of the last step is the top layer's final hidden state.
+    # The forward direction ends at the last step, the backward direction at the first.
+    assert torch.equal(got[:, :7], sequence[:, -1, :7])
     assert torch.allclose(got[:, :7], h_n[-directions])
+    if bidirectional:
+        assert torch.equal(got[:, 7:], sequence[:, 0, 7:])
+        assert torch.allclose(got[:, 7:], h_n[-1])
 
 
 @pytest.mark.parametrize("type_id", sorted(RECURRENT))

@@ -1,0 +1,223 @@
+"""Stop, pause, resume and a new learning rate, from the training thread and from outside it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from backends.training import events as ev
+from backends.training.control import TrainingControl
+from backends.training.loop import TrainingJob
+from backends.training.session import TrainingSession
+from tests.backends.training_helpers import (
+    blobs,
+    fresh_model,
+    of_type,
+    run,
+    settings,
+    splits,
+    state,
+    state_after,
+    step_losses,
+)
+
+TIMEOUT = 30.0
+
+
+class Recorder:
+    """Collects events on the training thread and lets the test wait for one."""
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+        self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)
+        self.threads: set[int] = set()
+        self.hooks: list[Any] = []
+
+    def __call__(self, event: Any) -> None:
+        with self.lock:
+            self.events.append(event)
+            self.threads.add(threading.get_ident())
+            self.changed.notify_all()
+        for hook in self.hooks:
+            hook(event)
+
+    def wait_for(self, test: Any) -> None:
+        with self.lock:
+            assert self.changed.wait_for(lambda: any(test(e) for e in self.events), TIMEOUT)
+
+    def last_step(self) -> int:
+        with self.lock:
+            steps = [int(e.steps[-1]) for e in self.events if isinstance(e, ev.Progress)]
+        return max(steps, default=0)
+
+    def snapshot(self) -> list[Any]:
+        with self.lock:
+            return list(self.events)
+
+
+def session(doc: Any, recorder: Recorder, **changes: Any) -> TrainingSession:
+    job = TrainingJob(doc=doc.copy(), settings=settings(**changes), report_interval=0.0)
+    return TrainingSession(job, recorder)
+
+
+def test_stop_from_the_event_callback_stops_before_the_next_batch() -> None:
+    control = TrainingControl()
+    stop_at = 7
+
+    def on_event(event: Any) -> None:
+        if isinstance(event, ev.Progress) and event.steps[-1] == stop_at:
+            control.stop()
+
+    from backends.training.loop import run_training
+
+    events: list[Any] = []
+    job = TrainingJob(doc=blobs(), settings=settings(epochs=5), report_interval=0.0)
+    outcome = run_training(job, lambda e: (events.append(e), on_event(e)), control)
+    steps, _ = step_losses(events)
+    np.testing.assert_array_equal(steps, np.arange(1, stop_at + 1))
+    assert outcome.finished.reason == "stopped"
+    assert outcome.finished.epochs_run == stop_at // of_type(events, ev.RunStarted)[0].steps_per_epoch
+    assert outcome.stopped_at >= control.stop_requested_at
+
+
+def test_stop_from_another_thread_takes_effect_within_one_batch() -> None:
+    recorder = Recorder()
+    running = session(blobs(samples=400), recorder, epochs=50, batch_size=2).start()
+    recorder.wait_for(lambda e: isinstance(e, ev.Progress) and e.steps[-1] >= 20)
+    requested = recorder.last_step()
+    running.stop()
+    outcome = running.wait(TIMEOUT)
+    assert outcome is not None and outcome.finished.reason == "stopped"
+    steps, _ = step_losses(recorder.events)
+    np.testing.assert_array_equal(steps, np.arange(1, steps[-1] + 1))  # flushed on stop
+    assert requested <= steps[-1] <= requested + 1
+
+
+def test_stop_before_the_first_batch_trains_nothing() -> None:
+    control = TrainingControl()
+    control.stop()
+    outcome, events = run(blobs(), control)
+    assert not of_type(events, ev.Progress)
+    assert outcome.finished.reason == "stopped" and outcome.finished.epochs_run == 0
+
+
+def test_pause_freezes_training_and_resume_continues() -> None:
+    recorder = Recorder()
+    running = session(blobs(), recorder, epochs=4)
+
+    def pause_at_five(event: Any) -> None:
+        if isinstance(event, ev.Progress) and event.steps[-1] == 5:
+            running.pause()
+
+    recorder.hooks.append(pause_at_five)
+    running.start()
+    recorder.wait_for(lambda e: isinstance(e, ev.Paused))
+    during = recorder.snapshot()
+    assert isinstance(during[-1], ev.Paused) and during[-1].step == 5
+    time.sleep(0.3)
+    assert running.running
+    assert recorder.snapshot() == during  # no Progress, nothing at all while paused
+    assert recorder.last_step() == 5
+    running.resume()
+    outcome = running.wait(TIMEOUT)
+    events = recorder.events
+    paused = events.index(during[-1])
+    assert isinstance(events[paused + 1], ev.Resumed) and events[paused + 1].step == 5
+    steps, _ = step_losses(events)
+    total = of_type(events, ev.RunStarted)[0].steps_per_epoch * 4
+    np.testing.assert_array_equal(steps, np.arange(1, total + 1))
+    assert outcome.finished.reason == "completed"
+    assert len(of_type(events, ev.Paused)) == len(of_type(events, ev.Resumed)) == 1
+
+
+def test_a_learning_rate_set_while_paused_is_used_after_resume() -> None:
+    """Full-batch SGD: the step after resuming must be exactly w - new_lr * grad(w)."""
+    doc = blobs(samples=90, lr=0.1)
+    kwargs = {"epochs": 10, "batch_size": 0, "seed": 2}
+    recorder = Recorder()
+    running = session(doc, recorder, **kwargs)
+
+    def control(event: Any) -> None:
+        if isinstance(event, ev.Progress) and event.steps[-1] == 3:
+            running.pause()
+        if isinstance(event, ev.Progress) and event.steps[-1] == 4:
+            running.stop()
+
+    recorder.hooks.append(control)
+    running.start()
+    recorder.wait_for(lambda e: isinstance(e, ev.Paused))
+    running.set_learning_rate(0.5)
+    time.sleep(0.05)
+    assert recorder.last_step() == 3
+    running.resume()
+    outcome = running.wait(TIMEOUT)
+    (resumed,) = of_type(recorder.events, ev.Resumed)
+    assert resumed.step == 3 and resumed.learning_rate == 0.5
+    progress = of_type(recorder.events, ev.Progress)
+    assert [p.learning_rate for p in progress] == [0.1, 0.1, 0.1, 0.5]
+
+    before = state_after(doc, 3, **kwargs)
+    feed, _ = splits(doc)
+    model = fresh_model(doc, before).model
+    torch.nn.CrossEntropyLoss()(model(feed.train.x), feed.train.y).backward()
+    after = state(outcome.built.model)
+    for name, param in model.named_parameters():
+        expected = before[name] - 0.5 * param.grad
+        torch.testing.assert_close(after[name], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_learning_rate_set_while_running_applies_from_the_next_batch() -> None:
+    control = TrainingControl()
+
+    def on_event(event: Any) -> None:
+        if isinstance(event, ev.Progress) and event.steps[-1] == 4:
+            control.set_learning_rate(0.02)
+
+    from backends.training.loop import run_training
+
+    events: list[Any] = []
+    job = TrainingJob(doc=blobs(lr=0.1), settings=settings(epochs=1), report_interval=0.0)
+    run_training(job, lambda e: (events.append(e), on_event(e)), control)
+    rates = [p.learning_rate for p in of_type(events, ev.Progress)]
+    assert rates[:4] == [0.1] * 4 and set(rates[4:]) == {0.02}
+    assert of_type(events, ev.EpochEnd)[0].learning_rate == 0.02
+
+
+@pytest.mark.parametrize("value", [0.0, -1.0, float("nan")])
+def test_a_learning_rate_must_be_positive(value: float) -> None:
+    with pytest.raises(ValueError, match="learning rate"):
+        TrainingControl().set_learning_rate(value)
+
+
+def test_stop_while_paused_ends_the_run_without_resuming() -> None:
+    recorder = Recorder()
+    running = session(blobs(), recorder, epochs=3)
+    running.pause()
+    running.start()
+    recorder.wait_for(lambda e: isinstance(e, ev.Paused))
+    running.stop()
+    outcome = running.wait(TIMEOUT)
+    assert outcome.finished.reason == "stopped"
+    assert not of_type(recorder.events, ev.Resumed) and not of_type(recorder.events, ev.Progress)
+
+
+def test_a_session_trains_on_another_thread_and_wait_returns_the_outcome() -> None:
+    recorder = Recorder()
+    running = session(blobs(), recorder, epochs=2)
+    running.pause()  # held at the first batch: start() must return while the run waits
+    assert running.start() is running
+    recorder.wait_for(lambda e: isinstance(e, ev.Paused))
+    assert running.running
+    assert running.wait(0.01) is None
+    running.resume()
+    outcome = running.wait(TIMEOUT)
+    assert not running.running
+    assert outcome is running.outcome and outcome.finished.reason == "completed"
+    assert recorder.threads and threading.get_ident() not in recorder.threads
+    assert isinstance(recorder.events[0], ev.RunStarted) and recorder.events[-1] is outcome.finished

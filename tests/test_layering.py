@@ -66,8 +66,6 @@ def test_core_loads_in_a_bare_interpreter_without_torch_or_qt() -> None:
 
 def test_check_command_does_not_import_torch(tmp_path: Path) -> None:
     example = ROOT / "resources" / "examples" / "xor_mlp.json"
-    if not example.exists():
-        pytest.skip("example projects not present")
     out = run_python(
         "import sys\nfrom backends.commands.check import run_check\n"
         f"run_check({str(example)!r})\nprint('torch' in sys.modules)"

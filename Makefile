@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
-	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
+	for name in $(basename $(notdir $(wildcard bench/bench_*.py))); do $(BIN)/python -m bench.$$name || exit 1; done
 
 clean-venv:
 	rm -rf $(VENV)

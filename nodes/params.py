@@ -209,11 +209,15 @@ def _parse_size_list(name: str, text: str) -> list[int]:
         raise ParamError(f"{name} needs sizes such as 1, 28, 28; got {text!r}") from None
 
 
+def _number(value: float) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
 def _range_text(lo: float | None, hi: float | None) -> str:
     if lo is not None and hi is not None:
-        return f"{lo:g} to {hi:g}"
+        return f"{_number(lo)} to {_number(hi)}"
     if lo is not None:
-        return f"at least {lo:g}"
+        return f"at least {_number(lo)}"
     if hi is not None:
-        return f"at most {hi:g}"
+        return f"at most {_number(hi)}"
     return ""

@@ -16,6 +16,7 @@ from backends.training.views import decision_boundary, regression_curve
 
 CHUNK = 4096
 VIEW_INTERVAL = 0.2  # seconds between pictures when epochs are very fast
+VIEW_BUDGET = 0.04  # pictures may take at most this share of the training time
 
 
 class Evaluator:
@@ -25,7 +26,7 @@ class Evaluator:
         self.num_classes = splits.num_classes
         self.feed = feed
         self.labels = {id(s): torch.as_tensor(y, device=feed.device) for s, y in self._label_sources(splits)}
-        self.last_view = 0.0
+        self.next_view = 0.0
 
     def _label_sources(self, splits: Any) -> list[tuple[Split, np.ndarray]]:
         pairs = [
@@ -71,16 +72,20 @@ class Evaluator:
         return metrics, confusion
 
     def view(self, epoch: int, last: bool) -> DecisionBoundary | RegressionCurve | None:
+        """A picture of the model now, spaced out so pictures cost at most VIEW_BUDGET of the run."""
         now = time.perf_counter()
-        if not last and now - self.last_view < VIEW_INTERVAL:
+        if not last and now < self.next_view:
             return None
         train = self.feed.train
-        if train.x.dim() != 2 or train.x.is_floating_point() is False:
+        if train.x.dim() != 2 or not train.x.is_floating_point():
             return None
-        self.last_view = now
         x = train.x.to(self.feed.device)
         if self.task == "classification" and train.x.shape[1] == 2:
-            return decision_boundary(self.model, x, self.labels[id(train)], self.loss_type, epoch)
-        if self.task == "regression" and train.x.shape[1] == 1:
-            return regression_curve(self.model, x, train.y.to(self.feed.device), epoch)
-        return None
+            picture = decision_boundary(self.model, x, self.labels[id(train)], self.loss_type, epoch)
+        elif self.task == "regression" and train.x.shape[1] == 1:
+            picture = regression_curve(self.model, x, train.y.to(self.feed.device), epoch)
+        else:
+            return None
+        cost = time.perf_counter() - now
+        self.next_view = now + max(VIEW_INTERVAL, cost / VIEW_BUDGET)
+        return picture

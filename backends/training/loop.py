@@ -66,8 +66,10 @@ class TrainingOutcome:
 
 
 class _NonFiniteLoss(Exception):
-    def __init__(self, step: int, value: float) -> None:
-        self.step, self.value = step, value
+    """The loss of `step` was `value` (NaN or infinite), or its update left weights that are not."""
+
+    def __init__(self, step: int, value: float, update: bool = False) -> None:
+        self.step, self.value, self.update = step, value, update
 
 
 def run_training(
@@ -83,10 +85,12 @@ def run_training(
     except (FeedError, DeviceError) as exc:
         outcome.failed = Failed(str(exc), kind="data" if isinstance(exc, FeedError) else "error")
     except _NonFiniteLoss as exc:
-        kind = "NaN" if math.isnan(exc.value) else "infinite"
+        if exc.update:
+            what = f"the gradients became infinite or NaN at step {exc.step}"
+        else:
+            what = f"the loss became {'NaN' if math.isnan(exc.value) else 'infinite'} at step {exc.step}"
         outcome.failed = Failed(
-            f"the loss became {kind} at step {exc.step}; training stopped and the weights from before "
-            "that step are kept",
+            f"{what}; training stopped and the weights from before that step are kept",
             hint="lower the learning rate (try ten times smaller), turn on gradient clipping, "
             "or scale the input data",
             step=exc.step,
@@ -173,8 +177,17 @@ class _Trainer:
         self.batch_size = n if self.settings.batch_size == 0 else min(self.settings.batch_size, n)
         self.steps_per_epoch = math.ceil(n / self.batch_size)
         self.total_steps = self.steps_per_epoch * self.settings.epochs
-        # Last good weights: refreshed whenever the reported losses were all finite.
-        self.good_weights = [p.detach().clone() for p in self.model.parameters()]
+        # The weights (parameters and buffers such as BatchNorm's statistics) that steps k-1 and k
+        # started from, kept while every loss so far was finite: when the reporter later finds that
+        # step k's loss was not, it restores those of step k, or of step k-1 if step k-1's update
+        # already broke them. On the CPU the flag is read on the host (free); elsewhere it stays on
+        # the device so that no step waits for the host.
+        self.state_tensors = [*self.model.parameters(), *self.model.buffers()]
+        self.kept_states = [[t.detach().clone() for t in self.state_tensors] for _ in range(2)]
+        self.host_checks = _reads_loss_on_host(self.device)
+        self.all_finite: bool | torch.Tensor = (
+            True if self.host_checks else torch.ones((), dtype=torch.bool, device=self.device)
+        )
 
     # ---- the run -----------------------------------------------------------------
 
@@ -255,6 +268,7 @@ class _Trainer:
         return float(total) / max(seen, 1)
 
     def _train_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        self._keep_good_state()
         autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext()
         with autocast:
             loss = self.loss_fn(self.model(x), y)
@@ -266,6 +280,7 @@ class _Trainer:
             self.scaler.unscale_(self.optimizer)
         else:
             loss.backward()
+        self._note_finite(loss)
         if self.job.instrument:
             self.probe.record_gradient_norms()
         if self.settings.grad_clip > 0:
@@ -281,6 +296,23 @@ class _Trainer:
         if self.job.instrument and self.step % self.settings.histogram_every == 0:
             self.emit(Histograms(self.step, self.probe.histograms()))
         return loss
+
+    @torch.no_grad()
+    def _keep_good_state(self) -> None:
+        """While every loss so far was finite, remember the weights this step starts from."""
+        kept = self.kept_states[(self.step + 1) % 2]
+        if self.host_checks:
+            if self.all_finite:
+                torch._foreach_copy_(kept, self.state_tensors)
+        else:
+            for old, current in zip(kept, self.state_tensors, strict=True):
+                old.copy_(torch.where(self.all_finite, current, old))
+
+    def _note_finite(self, loss: torch.Tensor) -> None:
+        if self.host_checks:
+            self.all_finite = self.all_finite and math.isfinite(loss.detach().item())
+        else:
+            self.all_finite &= torch.isfinite(loss.detach())
 
     def _poll_control(self) -> bool:
         """Honour pause, resume, a new learning rate and stop; False means stop now."""
@@ -312,26 +344,39 @@ class _Trainer:
         losses = torch.stack(self.pending_losses).float().cpu().numpy()
         first_step = self.step - len(losses) + 1
         self.pending_losses.clear()
+        grad_norms = self.probe.drain_gradient_norms() if self.job.instrument else {}
         bad = ~np.isfinite(losses)
         if bad.any():
             index = int(np.argmax(bad))
-            with torch.no_grad():
-                for param, good in zip(self.model.parameters(), self.good_weights, strict=True):
-                    param.copy_(good)
-            self.probe.discard_pending()
-            raise _NonFiniteLoss(first_step + index, float(losses[index]))
-        with torch.no_grad():
-            torch._foreach_copy_(self.good_weights, [p.detach() for p in self.model.parameters()])
+            step, update = first_step + index, False
+            kept = self.kept_states[step % 2]
+            if step > 1 and not all(torch.isfinite(t).all() for t in kept if t.is_floating_point()):
+                # The loss was fine one step earlier, but that step's update (its gradients) was not.
+                step, update = step - 1, True
+                kept = self.kept_states[step % 2]
+            with torch.no_grad():  # back to the weights from before the bad step
+                torch._foreach_copy_(self.state_tensors, kept)
+            shown = step - first_step
+            if shown > 0:  # the good steps before it are still worth a plot
+                norms = {name: values[:shown] for name, values in grad_norms.items()}
+                self._emit_progress(epoch, first_step, losses[:shown], norms)
+            raise _NonFiniteLoss(step, float(losses[index]), update)
+        self._emit_progress(epoch, first_step, losses, grad_norms)
+
+    def _emit_progress(
+        self, epoch: int, first_step: int, losses: np.ndarray, grad_norms: dict[str, np.ndarray]
+    ) -> None:
         now = time.perf_counter()
         rate = self.window_steps * self.batch_size / max(now - self.window_start, 1e-9)
         self.window_start, self.window_steps, self.last_report = now, 0, now
-        done = self.step / max(self.total_steps, 1)
+        last_step = first_step + len(losses) - 1
+        done = last_step / max(self.total_steps, 1)
         self.emit(
             Progress(
                 epoch=epoch,
-                steps=np.arange(first_step, self.step + 1),
+                steps=np.arange(first_step, last_step + 1),
                 losses=losses,
-                grad_norms=self.probe.drain_gradient_norms() if self.job.instrument else {},
+                grad_norms=grad_norms,
                 weight_norms=self.probe.weight_norms() if self.job.instrument else {},
                 learning_rate=self._learning_rate(),
                 samples_per_second=rate,
@@ -388,6 +433,11 @@ class _Trainer:
         )
         self.outcome.finished = finished
         self.emit(finished)
+
+
+def _reads_loss_on_host(device: torch.device) -> bool:
+    """Whether reading each step's loss on the host is free (no queue of device work to wait for)."""
+    return device.type == "cpu"
 
 
 def _augmenter(splits: object) -> Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None:

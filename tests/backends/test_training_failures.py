@@ -1,0 +1,242 @@
+"""Everything that can go wrong becomes a Failed event: never a traceback, never bad weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+import backends.training.loop as loop
+from backends.training import events as ev
+from nodes.analysis import analyze
+from nodes.datafiles import using_base_dir
+from nodes.graph import GraphDocument
+from tests.backends.training_helpers import (
+    assert_same_state,
+    blobs,
+    chain,
+    initial_state,
+    of_type,
+    run,
+    sine,
+    state,
+    state_after,
+    step_losses,
+)
+
+
+HIDDEN = (("Linear", {"out_features": 4}), ("Tanh", {}), ("Linear", {"out_features": 1}))
+
+
+def csv_regression(path: Path | str, layers: Any = HIDDEN, **source: Any) -> GraphDocument:
+    return chain(
+        "CsvData",
+        {"path": str(path), "task": "regression", "validation_fraction": 0.0, **source},
+        [1],
+        layers,
+        {"shape": [1], "dtype": "float"},
+        loss="MSELoss",
+        optimizer_params={"lr": 0.01},
+    )
+
+
+def write_csv(path: Path, rows: list[tuple[float, float]]) -> Path:
+    path.write_text("x,y\n" + "".join(f"{x!r},{y!r}\n" for x, y in rows), encoding="utf-8")
+    return path
+
+
+def absurd_learning_rate(tmp_path: Path) -> tuple[GraphDocument, int]:
+    return sine(lr=10.0), 8
+
+
+def huge_targets(tmp_path: Path) -> tuple[GraphDocument, int]:
+    rows = [(i / 40, 1e30 * (1 + i % 3)) for i in range(40)]
+    return csv_regression(write_csv(tmp_path / "huge_y.csv", rows), scaling="none"), 8
+
+
+def huge_inputs(tmp_path: Path) -> tuple[GraphDocument, int]:
+    """The first loss (about 1.7e38) is finite but its gradient overflows float32: the update
+    itself is the bad step, and the weights it would leave are infinite."""
+    rows = [(2.5e19, 0.5)] * 40
+    linear = [("Linear", {"out_features": 1})]
+    return csv_regression(write_csv(tmp_path / "huge_x.csv", rows), linear, scaling="none"), 1
+
+
+def with_batch_norm(tmp_path: Path) -> tuple[GraphDocument, int]:
+    """BatchNorm's running statistics are weights too: they must not keep NaN either."""
+    doc = chain(
+        "SineRegression",
+        {"samples": 120},
+        [1],
+        [("Linear", {"out_features": 8}), ("BatchNorm1d", {}), ("Tanh", {}), ("Linear", {"out_features": 1})],
+        {"shape": [1], "dtype": "float"},
+        loss="MSELoss",
+        optimizer_params={"lr": 10.0},
+    )
+    return doc, 8
+
+
+@pytest.mark.parametrize("make", [absurd_learning_rate, huge_targets, huge_inputs, with_batch_norm])
+def test_a_diverging_run_fails_at_the_bad_step_and_keeps_the_weights_from_before_it(
+    make, tmp_path: Path
+) -> None:
+    doc, batch_size = make(tmp_path)
+    kwargs = {"epochs": 30, "batch_size": batch_size, "seed": 1}
+    # One report for many steps: the bad step lies inside a window of unreported steps.
+    outcome, events = run(doc, report_interval=60.0, **kwargs)
+    failed = outcome.failed
+    assert failed is not None and failed.kind == "nan", failed
+    assert events[-1] is failed and outcome.finished is None
+    bad = failed.step
+    assert bad >= 1 and f"step {bad}" in failed.message
+    assert failed.hint
+    after = state(outcome.built.model)
+    for name, tensor in after.items():
+        assert torch.isfinite(tensor.float()).all(), f"{name} is not finite after the failure"
+    before = initial_state(doc, **kwargs) if bad == 1 else state_after(doc, bad - 1, **kwargs)
+    assert_same_state(after, before)
+    # The good steps before the bad one are still reported, once each.
+    steps, losses = step_losses(events)
+    np.testing.assert_array_equal(steps, np.arange(1, bad))
+    assert np.isfinite(losses).all()
+
+
+def test_a_nan_failure_reports_the_same_step_whatever_the_report_interval() -> None:
+    often, _ = run(sine(lr=10.0), report_interval=0.0, epochs=30, batch_size=8)
+    rarely, _ = run(sine(lr=10.0), report_interval=60.0, epochs=30, batch_size=8)
+    assert often.failed.step == rarely.failed.step
+    assert_same_state(state(often.built.model), state(rarely.built.model))
+
+
+def test_an_exception_inside_the_model_becomes_failed() -> None:
+    """Token ids beyond the Embedding's table: no shape check can see it, torch raises IndexError."""
+    doc = chain(
+        "Blobs",
+        {"samples": 60, "features": 4, "scaling": "none", "spread": 5.0},
+        [4],
+        [("Embedding", {"num_embeddings": 3, "embedding_dim": 2}), ("Flatten", {}), ("Linear", {})],
+        {"shape": [], "dtype": "class index"},
+    )
+    doc.set_param(doc.find_by_name("x").id, "dtype", "token ids")
+    assert not analyze(doc).training_blockers()
+    outcome, events = run(doc)
+    assert outcome.failed is not None and events[-1] is outcome.failed
+    assert outcome.failed.kind == "error"
+    assert outcome.failed.message.startswith("IndexError:")
+    assert outcome.failed.hint
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def test_an_exception_in_the_middle_of_a_run_keeps_the_last_good_weights(monkeypatch) -> None:
+    real_build = loop.build_model
+    calls = {"train": 0}
+
+    def build_with_a_fault(*args: Any, **kwargs: Any) -> Any:
+        built = real_build(*args, **kwargs)
+
+        def hook(module: torch.nn.Module, inputs: Any) -> None:
+            if module.training:
+                calls["train"] += 1
+                if calls["train"] == 5:
+                    raise Boom("layer exploded\nsecond line of detail")
+
+        built.model.register_forward_pre_hook(hook)
+        return built
+
+    monkeypatch.setattr(loop, "build_model", build_with_a_fault)
+    doc = blobs()
+    outcome, events = run(doc, report_interval=0.0, epochs=3, seed=4)
+    failed = outcome.failed
+    assert failed is not None and failed.kind == "error" and failed.step == 4
+    assert failed.message == "Boom: layer exploded"
+    assert of_type(events, ev.Failed) == [failed] and not of_type(events, ev.Finished)
+    monkeypatch.setattr(loop, "build_model", real_build)
+    assert_same_state(state(outcome.built.model), state_after(doc, 4, epochs=3, seed=4))
+
+
+def missing(tmp_path: Path) -> Path:
+    return tmp_path / "nowhere" / "missing.csv"
+
+
+def ragged(tmp_path: Path) -> Path:
+    path = tmp_path / "ragged.csv"
+    path.write_text("x,y\n1,2\n3,4\n5\n" + "".join(f"{i},{i}\n" for i in range(30)), encoding="utf-8")
+    return path
+
+
+def text_in_numbers(tmp_path: Path) -> Path:
+    path = tmp_path / "text.csv"
+    path.write_text("x,y\n" + "".join(f"{i},{i}\n" for i in range(30)) + "abc,3\n", encoding="utf-8")
+    return path
+
+
+def binary(tmp_path: Path) -> Path:
+    path = tmp_path / "binary.csv"
+    path.write_bytes(b"\x00\xff\xfe\x80" * 64)
+    return path
+
+
+def empty(tmp_path: Path) -> Path:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    return path
+
+
+@pytest.mark.parametrize("make", [missing, ragged, text_in_numbers, binary, empty])
+def test_a_bad_csv_file_is_a_clear_failure(make, tmp_path: Path) -> None:
+    path = make(tmp_path)
+    outcome, events = run(csv_regression(path))
+    failed = outcome.failed
+    assert failed is not None and events == [failed]
+    assert failed.kind in ("graph", "data")
+    assert path.name in failed.message
+    assert "Traceback" not in failed.message and "\n" not in failed.message
+
+
+def test_a_relative_csv_path_resolves_against_the_project_folder(tmp_path: Path) -> None:
+    write_csv(tmp_path / "table.csv", [(i / 30, (i / 30) ** 2) for i in range(30)])
+    doc = csv_regression("table.csv")
+    with using_base_dir(tmp_path):
+        outcome, _ = run(doc, base_dir=tmp_path, epochs=1)
+    assert outcome.failed is None and outcome.finished.reason == "completed"
+
+
+def test_a_graph_without_a_data_set_fails_with_the_analysis_message() -> None:
+    doc = GraphDocument()
+    x = doc.add_node("Input", name="x", params={"shape": [2]})
+    fc = doc.add_node("Linear", name="fc", params={"out_features": 1})
+    y = doc.add_node("Target", name="y", params={"shape": [1], "dtype": "float"})
+    loss = doc.add_node("MSELoss", name="loss")
+    opt = doc.add_node("SGD", name="opt")
+    doc.connect(x.id, "out", fc.id, "in")
+    doc.connect(fc.id, "out", loss.id, "prediction")
+    doc.connect(y.id, "out", loss.id, "target")
+    doc.connect(loss.id, "loss", opt.id, "loss")
+    blockers = analyze(doc).training_blockers()
+    assert blockers
+    outcome, events = run(doc)
+    assert events == [outcome.failed]
+    assert outcome.failed.kind == "graph"
+    assert outcome.failed.message == blockers[0].message
+    assert "Input 'x'" in outcome.failed.message
+
+
+def test_a_graph_without_an_optimizer_fails_as_a_graph_problem() -> None:
+    doc = blobs()
+    doc.remove_node(doc.find_by_name("opt").id)
+    outcome, events = run(doc)
+    assert events == [outcome.failed] and outcome.failed.kind == "graph"
+    assert outcome.failed.message == analyze(doc).training_blockers()[0].message
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_asking_for_an_absent_gpu_fails_clearly() -> None:
+    outcome, events = run(blobs(), device="cuda")
+    assert events == [outcome.failed]
+    assert "CUDA" in outcome.failed.message

@@ -135,6 +135,23 @@ class GraphDocument:
     ) -> Node:
         """Add a node of a catalog type. Unknown parameters or bad values raise unless
         strict is False (file loading keeps them so validation can point at them)."""
+        node = self.make_node(
+            type_id, name=name, params=params, position=position, node_id=node_id, strict=strict
+        )
+        self.restore_node(node)
+        return node
+
+    def make_node(
+        self,
+        type_id: str,
+        *,
+        name: str | None = None,
+        params: dict[str, Any] | None = None,
+        position: tuple[float, float] = (0.0, 0.0),
+        node_id: str | None = None,
+        strict: bool = True,
+    ) -> Node:
+        """A checked node with a fresh id and name, not yet in the graph (for undo commands)."""
         spec = registry.get(type_id)
         values = spec.defaults()
         for key, value in (params or {}).items():
@@ -144,16 +161,13 @@ class GraphDocument:
         elif node_id in self._graph:
             raise GraphEditError(f"a node with id {node_id!r} already exists")
         self._bump_id_counter(node_id)
-        node = Node(
+        return Node(
             id=node_id,
             type_id=type_id,
             name=name if name is not None else self.unique_name(spec.short_name),
             params=values,
             position=(float(position[0]), float(position[1])),
         )
-        self._graph.add_node(node_id, node=node)
-        self._emit(GraphEvent("node_added", node_id=node_id, new=node))
-        return node
 
     def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
         """Remove a node and its wires; returns both so an undo can restore them."""

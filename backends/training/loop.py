@@ -252,7 +252,7 @@ class _Trainer:
         total = torch.zeros((), device=self.device)
         seen = 0
         for first in range(0, len(order), self.batch_size):
-            if not self._poll_control():
+            if not self._poll_control(epoch):
                 self.outcome.stopped_at = time.perf_counter()
                 self._report(epoch, force=True)
                 return None
@@ -314,9 +314,10 @@ class _Trainer:
         else:
             self.all_finite &= torch.isfinite(loss.detach())
 
-    def _poll_control(self) -> bool:
+    def _poll_control(self, epoch: int) -> bool:
         """Honour pause, resume, a new learning rate and stop; False means stop now."""
         if self.control.paused and not self.control.stopped:
+            self._report(epoch)  # the plots show every step trained before the pause
             self.emit(Paused(self.step))
             while self.control.paused and not self.control.stopped:
                 self.control.wait_while_paused()

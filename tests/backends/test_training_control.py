@@ -136,6 +136,31 @@ def test_pause_freezes_training_and_resume_continues() -> None:
     assert len(of_type(events, ev.Paused)) == len(of_type(events, ev.Resumed)) == 1
 
 
+def test_pausing_first_reports_every_step_trained_so_far() -> None:
+    """Even with a long report interval, the plots are up to date while the run is paused."""
+    recorder = Recorder()
+    job = TrainingJob(doc=blobs(), settings=settings(epochs=3, histogram_every=4), report_interval=3600.0)
+    running = TrainingSession(job, recorder)
+    stepped = threading.Event()
+
+    def pause_after_a_histogram(event: Any) -> None:
+        if isinstance(event, ev.Histograms) and event.step == 4:
+            running.pause()
+            stepped.set()
+
+    recorder.hooks.append(pause_after_a_histogram)
+    running.start()
+    recorder.wait_for(lambda e: isinstance(e, ev.Paused))
+    paused = recorder.snapshot()[-1]
+    assert stepped.is_set() and paused.step == 4
+    np.testing.assert_array_equal(step_losses(recorder.snapshot())[0], np.arange(1, 5))
+    running.resume()
+    outcome = running.wait(TIMEOUT)
+    assert outcome.finished.reason == "completed"
+    steps, _ = step_losses(recorder.events)
+    np.testing.assert_array_equal(steps, np.arange(1, steps[-1] + 1))
+
+
 def test_a_learning_rate_set_while_paused_is_used_after_resume() -> None:
     """Full-batch SGD: the step after resuming must be exactly w - new_lr * grad(w)."""
     doc = blobs(samples=90, lr=0.1)

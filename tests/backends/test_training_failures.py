@@ -79,9 +79,18 @@ def with_batch_norm(tmp_path: Path) -> tuple[GraphDocument, int]:
     return doc, 8
 
 
+@pytest.fixture(params=["host", "device"])
+def finite_checks(request, monkeypatch) -> str:
+    """The loop reads each loss on the host only where that is free (the CPU); on a GPU the check
+    stays on the device. Both ways run here, on the CPU."""
+    if request.param == "device":
+        monkeypatch.setattr(loop, "_reads_loss_on_host", lambda device: False)
+    return request.param
+
+
 @pytest.mark.parametrize("make", [absurd_learning_rate, huge_targets, huge_inputs, with_batch_norm])
 def test_a_diverging_run_fails_at_the_bad_step_and_keeps_the_weights_from_before_it(
-    make, tmp_path: Path
+    make, tmp_path: Path, finite_checks: str
 ) -> None:
     doc, batch_size = make(tmp_path)
     kwargs = {"epochs": 30, "batch_size": batch_size, "seed": 1}
@@ -102,6 +111,18 @@ def test_a_diverging_run_fails_at_the_bad_step_and_keeps_the_weights_from_before
     steps, losses = step_losses(events)
     np.testing.assert_array_equal(steps, np.arange(1, bad))
     assert np.isfinite(losses).all()
+
+
+def test_an_overflowing_update_is_named_as_the_bad_step(tmp_path: Path) -> None:
+    """Step 1's loss is finite but its gradient is not: step 1 is at fault, not step 2."""
+    doc, batch_size = huge_inputs(tmp_path)
+    outcome, events = run(doc, report_interval=0.0, epochs=2, batch_size=batch_size, seed=1)
+    assert outcome.failed.step == 1
+    assert outcome.failed.message.startswith("the gradients became infinite or NaN at step 1;")
+    # Step 1 was reported before step 2 showed the damage: a finite loss, an infinite gradient.
+    (progress,) = of_type(events, ev.Progress)
+    assert progress.steps.tolist() == [1] and np.isfinite(progress.losses).all()
+    assert np.isinf(progress.grad_norms["linear0"][0])
 
 
 def test_a_nan_failure_reports_the_same_step_whatever_the_report_interval() -> None:

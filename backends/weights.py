@@ -27,6 +27,9 @@ def save_weights(
             save_file(state, temp, metadata={"format": "netcanvas-weights", **(metadata or {})})
     except OSError as exc:
         raise WeightsError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except (SafetensorError, RuntimeError, ValueError) as exc:  # e.g. tensors that share memory
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise WeightsError(f"cannot write {path}: {reason}") from None
 
 
 def load_weights(model: nn.Module, path: str | os.PathLike[str]) -> None:

@@ -10,11 +10,8 @@ N-th sample of each epoch's shuffled order, and only rank 0 prints.
 
 from __future__ import annotations
 
-import inspect
-import textwrap
-
 from backends.codegen.model_source import CodegenError, generate_model, literal
-from backends.codegen.script_data import data_section, literal_dict
+from backends.codegen.script_data import data_section, literal_dict, source_of
 from nodes.analysis import Analysis
 from nodes.graph import GraphDocument
 from nodes.training_plan import PlanError, plan_training
@@ -56,10 +53,7 @@ def _model_part(doc: GraphDocument, analysis: Analysis) -> tuple[str, str]:
 
 
 def _augment_part() -> str:
-    from backends.data import augment
-
-    parts = [augment._uniform, augment._offsets, augment.augment_batch]
-    return "\n\n\n".join(textwrap.dedent(inspect.getsource(p)).strip() for p in parts)
+    return source_of("backends.data.augment", "_uniform", "_offsets", "augment_batch")
 
 
 def generate_script(doc: GraphDocument, analysis: Analysis, file_name: str = "train.py") -> str:

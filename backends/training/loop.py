@@ -194,7 +194,8 @@ class _Trainer:
     def run(self) -> None:
         self._prepare()
         notes = list(getattr(self.splits, "notes", []))
-        if self.settings.early_stopping and self.feed.val is None:
+        early_stopping = self.settings.early_stopping and self.feed.val is not None
+        if self.settings.early_stopping and not early_stopping:
             notes.append("early stopping needs a validation split; it is off for this run")
         self.emit(
             RunStarted(
@@ -226,17 +227,13 @@ class _Trainer:
             monitored = val_loss if val_loss is not None else epoch_loss
             if monitored < best_loss:
                 best_loss, best_epoch, waited = monitored, epoch, 0
-                if self.settings.early_stopping:
+                if early_stopping:  # off without a validation split: keep the last weights then
                     best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
             else:
                 waited += 1
             self._step_scheduler(monitored)
             self._emit_epoch(epoch, epoch_loss, val_loss, val_metrics, best_epoch)
-            if (
-                self.settings.early_stopping
-                and self.feed.val is not None
-                and waited >= self.settings.patience
-            ):
+            if early_stopping and waited >= self.settings.patience:
                 reason = "early stopping"
                 break
         if best_state is not None and reason != "stopped":
@@ -306,7 +303,7 @@ class _Trainer:
                 torch._foreach_copy_(kept, self.state_tensors)
         else:
             for old, current in zip(kept, self.state_tensors, strict=True):
-                old.copy_(torch.where(self.all_finite, current, old))
+                torch.where(self.all_finite, current, old, out=old)
 
     def _note_finite(self, loss: torch.Tensor) -> None:
         if self.host_checks:

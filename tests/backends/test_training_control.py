@@ -12,7 +12,7 @@ import torch
 
 from backends.training import events as ev
 from backends.training.control import TrainingControl
-from backends.training.loop import TrainingJob
+from backends.training.loop import TrainingJob, run_training
 from backends.training.session import TrainingSession
 from tests.backends.training_helpers import (
     blobs,
@@ -73,8 +73,6 @@ def test_stop_from_the_event_callback_stops_before_the_next_batch() -> None:
     def on_event(event: Any) -> None:
         if isinstance(event, ev.Progress) and event.steps[-1] == stop_at:
             control.stop()
-
-    from backends.training.loop import run_training
 
     events: list[Any] = []
     job = TrainingJob(doc=blobs(), settings=settings(epochs=5), report_interval=0.0)
@@ -203,8 +201,6 @@ def test_a_learning_rate_set_while_running_applies_from_the_next_batch() -> None
     def on_event(event: Any) -> None:
         if isinstance(event, ev.Progress) and event.steps[-1] == 4:
             control.set_learning_rate(0.02)
-
-    from backends.training.loop import run_training
 
     events: list[Any] = []
     job = TrainingJob(doc=blobs(lr=0.1), settings=settings(epochs=1), report_interval=0.0)

@@ -27,7 +27,6 @@ from tests.backends.training_helpers import (
     step_losses,
 )
 
-
 HIDDEN = (("Linear", {"out_features": 4}), ("Tanh", {}), ("Linear", {"out_features": 1}))
 
 

@@ -6,10 +6,13 @@ built model, never against another output of the engine.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import torch
 
+import backends.training.loop as loop
 from backends.training import events as ev
 from tests.backends.training_helpers import (
     blobs,
@@ -28,13 +31,26 @@ def layer_of(name: str) -> str:
     return name.split(".", 1)[0]
 
 
-def test_progress_is_aggregated_and_covers_every_step_once() -> None:
-    outcome, events = run(blobs(samples=400), epochs=4, batch_size=2)
+class SteadyClock:
+    """A stand-in for the loop's clock: 1 ms passes per reading, however busy the machine is."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 0.001
+        return self.now
+
+
+def test_progress_is_aggregated_and_covers_every_step_once(monkeypatch) -> None:
+    monkeypatch.setattr(loop, "time", SteadyClock())
+    outcome, events = run(blobs(samples=400), epochs=4, batch_size=2, report_interval=0.05)
     started = of_type(events, ev.RunStarted)[0]
     total = started.steps_per_epoch * 4
     progress = of_type(events, ev.Progress)
     assert total >= 400
-    assert len(progress) < total / 10  # far fewer events than steps
+    # About one report per 50 steps (one clock reading each), plus one at each epoch's end.
+    assert total / 60 < len(progress) < total / 10
     steps, losses = step_losses(events)
     np.testing.assert_array_equal(steps, np.arange(1, total + 1))  # contiguous, each exactly once
     assert np.isfinite(losses).all()
@@ -54,6 +70,15 @@ def test_progress_is_aggregated_and_covers_every_step_once() -> None:
     for epoch in outcome.history:
         chunk = losses[(epoch.epoch - 1) * len(sizes) : epoch.epoch * len(sizes)]
         assert epoch.train_loss == pytest.approx(float((chunk * sizes).sum() / n), rel=1e-5)
+
+
+def test_progress_reports_follow_the_real_clock() -> None:
+    started_at = time.perf_counter()
+    _, events = run(blobs(samples=400), epochs=2, batch_size=2, report_interval=0.2)
+    elapsed = time.perf_counter() - started_at
+    progress = of_type(events, ev.Progress)
+    assert 2 <= len(progress) <= elapsed / 0.2 + 2 + 1  # per interval, plus one per epoch's end
+    assert step_losses(events)[0].tolist() == list(range(1, len(step_losses(events)[0]) + 1))
 
 
 def test_grad_norms_per_layer_match_a_manual_backward_pass() -> None:

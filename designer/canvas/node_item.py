@@ -1,0 +1,305 @@
+"""A node drawn as a card: a coloured header with the type, the user's name, a few key
+parameters, the output shape and parameter count, and ports on both edges.
+
+Everything paint() needs (paths, elided strings, their positions) is worked out in
+_relayout() when the content changes, so painting hundreds of cards stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from designer.canvas import style as st
+from designer.canvas.card_content import CardContent
+from designer.canvas.port_item import IN, OUT, PortItem
+from nodes.spec import NodeSpec
+
+# One string to draw: (baseline position, text, font key, pen key).
+_Text = tuple[QPointF, str, str, str]
+
+
+class NodeItem(QGraphicsItem):
+    def __init__(self, node_id: str, spec: NodeSpec | None, content: CardContent) -> None:
+        super().__init__()
+        self.node_id = node_id
+        self.spec = spec
+        self.content = content
+        self.gradient: float | None = None
+        self.in_ports: dict[str, PortItem] = {}
+        self.out_ports: dict[str, PortItem] = {}
+        self._texts: list[_Text] = []
+        self._port_list: list[PortItem] = []
+        self._rect = QRectF(0, 0, st.NODE_WIDTH, st.HEADER_HEIGHT)
+        self._bounds = QRectF(self._rect)
+        self._body = QPainterPath()
+        self._shadow = QPainterPath()
+        self._header = QPainterPath()
+        self._name_rect = QRectF()
+        self._gauge_rect = QRectF()
+        self._gauge_track = QRectF()
+        self._badge_centre = QPointF()
+        self._badge_rect = QRectF()
+        self._gradient_colour = QColor()
+        flags = QGraphicsItem.GraphicsItemFlag
+        self.setFlags(flags.ItemIsSelectable | flags.ItemIsMovable | flags.ItemSendsGeometryChanges)
+        # A card is a pixmap until it changes: panning and wire redraws do not re-render text.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setAcceptHoverEvents(True)
+
+    # ---- ports ----------------------------------------------------------------------
+
+    def sync_ports(
+        self, params: dict[str, Any], wired_in: Iterable[str] = (), wired_out: Iterable[str] = ()
+    ) -> bool:
+        """Match the port items to the spec (merges grow ports with "inputs") plus any port a
+        wire still uses that the spec lacks, so a stale wire stays visible. True if changed."""
+        spec = self.spec
+        ins = [(p.name, p.kind, p.optional, p.display_name) for p in spec.input_ports(params)] if spec else []
+        outs = [(p.name, p.kind, p.optional, p.display_name) for p in spec.outputs] if spec else []
+        ins += [(n, "tensor", True, n) for n in sorted(set(wired_in) - {p[0] for p in ins})]
+        outs += [(n, "tensor", True, n) for n in sorted(set(wired_out) - {p[0] for p in outs})]
+        changed = self._sync_side(self.in_ports, ins, IN)
+        changed = self._sync_side(self.out_ports, outs, OUT) or changed
+        if changed:
+            self._relayout()
+        return changed
+
+    def _sync_side(
+        self, ports: dict[str, PortItem], wanted: list[tuple[str, str, bool, str]], direction: str
+    ) -> bool:
+        if list(ports) == [w[0] for w in wanted]:
+            return False
+        old = dict(ports)
+        ports.clear()
+        for name, kind, optional, label in wanted:
+            port = old.pop(name, None) or PortItem(self, self.node_id, name, direction, kind, optional, label)
+            port.set_colour_key(f"cat:{self.spec.category.value}" if self.spec else "cat:layer")
+            word = "input" if direction == IN else "output"
+            port.setToolTip(f"{word} '{label}'" + (" (a loss)" if kind == "loss" else ""))
+            ports[name] = port
+        for port in old.values():
+            port.setParentItem(None)
+            if port.scene() is not None:
+                port.scene().removeItem(port)
+        return True
+
+    def port(self, direction: str, name: str) -> PortItem | None:
+        return (self.in_ports if direction == IN else self.out_ports).get(name)
+
+    def ports(self) -> list[PortItem]:
+        return [*self.in_ports.values(), *self.out_ports.values()]
+
+    # ---- content --------------------------------------------------------------------
+
+    def set_content(self, content: CardContent) -> None:
+        self.content = content
+        self._relayout()
+
+    def set_gradient(self, value: float | None) -> None:
+        """Show the gradient gauge (during training) or hide it (None)."""
+        shown = self.gradient is not None
+        self.gradient = value
+        if value is not None:
+            self._gradient_colour = st.gradient_colour(value)
+        if shown != (value is not None):
+            self._relayout()  # the gauge adds a strip at the bottom of the card
+        else:
+            self._update_gauge()
+            self.update()
+        self.setToolTip(self.content.tooltip(self.gradient))
+
+    def name_rect(self) -> QRectF:
+        """Where the user-given name is drawn (item coordinates); double-click there renames."""
+        return QRectF(self._name_rect)
+
+    @property
+    def has_error(self) -> bool:
+        return bool(self.content.errors)
+
+    @property
+    def has_warning(self) -> bool:
+        return bool(self.content.warnings)
+
+    # ---- layout -----------------------------------------------------------------------
+
+    def _relayout(self) -> None:
+        s = st.current_style()
+        c = self.content
+        fm = {k: QFontMetricsF(s.fonts[k]) for k in ("title", "name", "body", "small")}
+        w, pad, row = float(st.NODE_WIDTH), float(st.PAD), float(st.ROW_HEIGHT)
+        texts: list[_Text] = []
+
+        def put(rect: QRectF, text: str, font: str, pen: str, right: bool = False) -> float:
+            """Queue `text` elided to `rect`, left or right aligned; returns its width."""
+            metrics = fm[font]
+            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+            width = metrics.horizontalAdvance(text)
+            x = rect.right() - width if right else rect.left()
+            y = rect.center().y() + (metrics.ascent() - metrics.descent()) / 2
+            texts.append((QPointF(x, y), text, font, pen))
+            return width
+
+        # Header: the type title, leaving room for the problem badge.
+        badge = 18.0 if (c.errors or c.warnings) else 0.0
+        put(QRectF(pad, 0, w - 2 * pad - badge, st.HEADER_HEIGHT), c.title, "title", "header_text")
+        self._badge_centre = QPointF(w - 12, st.HEADER_HEIGHT / 2)
+        self._badge_rect = QRectF(w - 19, 0, 14, st.HEADER_HEIGHT)
+
+        # Ports: a single port per side sits on the first row, unlabelled; several get rows
+        # of their own with labels (and, for outputs, the shape each one carries).
+        top = st.HEADER_HEIGHT + st.TOP_PAD
+        ins, outs = list(self.in_ports.values()), list(self.out_ports.values())
+        label_in, label_out = len(ins) > 1, len(outs) > 1
+        for i, port in enumerate(ins):
+            port.setPos(0, top + row * i + row / 2)
+        for i, port in enumerate(outs):
+            port.setPos(w, top + row * i + row / 2)
+        shapes = dict(c.out_shapes)
+        if label_in:
+            for i, port in enumerate(ins):
+                put(QRectF(pad, top + row * i, w / 2 - pad, row), port.label, "small", "muted")
+        if label_out:
+            for i, port in enumerate(outs):
+                rect = QRectF(w / 2, top + row * i, w / 2 - pad, row)
+                used = put(rect, port.label, "small", "text", right=True)
+                shape = shapes.get(port.label, "")
+                if shape and not label_in:
+                    put(
+                        QRectF(pad, top + row * i, w - 2 * pad - used - 6, row), shape, "small", "muted", True
+                    )
+        y = top + row * max(len(ins) if label_in else 0, len(outs) if label_out else 0)
+
+        # The user's name, then the key parameters as "label ... value" rows.
+        self._name_rect = QRectF(pad, y, w - 2 * pad, row + 2)
+        put(self._name_rect, c.name, "name", "text")
+        y += row + 3
+        for label, value, inferred in c.params:
+            shown = f"{value} (auto)" if inferred else value
+            rect = QRectF(pad, y, w - 2 * pad, row)
+            value_rect = QRectF(rect.left() + rect.width() * 0.4, y, rect.width() * 0.6, row)
+            used = put(value_rect, shown, "body", "muted" if inferred else "text", right=True)
+            put(QRectF(pad, y, rect.width() - used - 6, row), label, "body", "muted")
+            y += row
+
+        # Footer: what comes out and how many weights it takes.
+        inner = w - 2 * pad
+        shape_text = f"→ {c.out_shapes[0][1] or '?'}" if len(c.out_shapes) == 1 else ""
+        if shape_text or c.count_text:
+            y += 2
+            shape_width = fm["small"].horizontalAdvance(shape_text)
+            count_width = fm["small"].horizontalAdvance(c.count_text)
+            if shape_text and c.count_text and shape_width + count_width + 8 > inner:
+                put(QRectF(pad, y, inner, row), shape_text, "small", "muted")  # too long to share
+                y += row - 2
+                shape_text = ""
+            if c.count_text:
+                put(QRectF(pad, y, inner, row), c.count_text, "small", "muted", right=True)
+            if shape_text:
+                put(
+                    QRectF(pad, y, inner - (count_width + 8 if c.count_text else 0), row),
+                    shape_text,
+                    "small",
+                    "muted",
+                )
+            y += row
+        height = max(y + st.BOTTOM_PAD, top + row * max(len(ins), len(outs), 1) + st.BOTTOM_PAD)
+        if self.gradient is not None:
+            height += st.GAUGE_HEIGHT + 4
+
+        self.prepareGeometryChange()
+        self._texts = texts
+        self._rect = QRectF(0, 0, w, height)
+        # Room for the selection outline and the ports half outside the card.
+        margin = st.PORT_RADIUS + 3
+        self._bounds = self._rect.adjusted(-margin, -4, margin, 4)
+        self._port_list = self.ports()
+        self._body = QPainterPath()
+        self._body.addRoundedRect(self._rect, st.CORNER, st.CORNER)
+        self._shadow = self._body.translated(0, 2)  # a soft lift off the canvas
+        header = QPainterPath()
+        header.addRect(QRectF(0, 0, w, st.HEADER_HEIGHT))
+        self._header = self._body.intersected(header)
+        self._update_gauge()
+        self.setToolTip(c.tooltip(self.gradient))
+        self.update()
+
+    def _update_gauge(self) -> None:
+        if self.gradient is None:
+            self._gauge_rect = QRectF()
+            return
+        top = self._rect.height() - st.BOTTOM_PAD - st.GAUGE_HEIGHT
+        self._gauge_track = QRectF(st.PAD, top, st.NODE_WIDTH - 2 * st.PAD, st.GAUGE_HEIGHT)
+        fill = max(0.06, st.gradient_fraction(self.gradient))  # never quite empty: still visible
+        self._gauge_rect = QRectF(st.PAD, top, self._gauge_track.width() * fill, st.GAUGE_HEIGHT)
+
+    # ---- drawing ----------------------------------------------------------------------
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        return self._body
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        s = st.cached_style()
+        c = self.content
+        category = self.spec.category.value if self.spec else None
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(s.brushes["shadow"])
+        painter.drawPath(self._shadow)
+        painter.setBrush(s.brushes["card"])
+        painter.drawPath(self._body)
+        painter.setBrush(s.brushes[f"cat:{category}"] if category else s.brushes["error"])
+        painter.drawPath(self._header)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(s.pens["error" if c.errors else "warning" if c.warnings else "border"])
+        painter.drawPath(self._body)
+        if self.isSelected():
+            painter.setPen(s.pens["selected"])
+            painter.drawRoundedRect(self._rect.adjusted(-3, -3, 3, 3), st.CORNER + 2, st.CORNER + 2)
+
+        font = ""
+        for point, text, font_key, pen_key in self._texts:
+            if font_key != font:
+                painter.setFont(s.fonts[font_key])
+                font = font_key
+            painter.setPen(s.pens[pen_key])
+            painter.drawText(point, text)
+
+        for port in self._port_list:
+            port.draw_on(painter)
+
+        if c.errors or c.warnings:
+            # A round "!" in the header: red for errors, amber for warnings only.
+            painter.setPen(s.pens["white"])
+            painter.setBrush(s.brushes["error" if c.errors else "warning"])
+            painter.drawEllipse(self._badge_centre, 7, 7)
+            painter.setFont(s.fonts["badge"])
+            painter.drawText(self._badge_rect, Qt.AlignmentFlag.AlignCenter, "!")
+        if self.gradient is not None:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(s.brushes["gauge_track"])
+            painter.drawRoundedRect(self._gauge_track, 2, 2)
+            painter.setBrush(self._gradient_colour)
+            painter.drawRoundedRect(self._gauge_rect, 2, 2)
+
+    # ---- scene notifications ------------------------------------------------------
+
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
+        scene = self.scene()
+        if not hasattr(scene, "node_item_moved"):  # only a GraphScene keeps wires and snapping
+            scene = None
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and scene is not None:
+            return scene.snapped_drag_position(self, value)
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and scene is not None:
+            scene.node_item_moved(self)
+        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self.setZValue(1 if value else 0)  # a selected card comes to the front
+        return super().itemChange(change, value)

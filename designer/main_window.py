@@ -1,0 +1,329 @@
+"""The main window: canvas in the middle, palette left, inspector right, training,
+problems and code below. It composes the widgets and wires their signals; each
+widget does its own work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget, QWidget
+
+from designer import file_actions
+from designer.canvas.scene import GraphScene
+from designer.canvas.view import CanvasView
+from designer.code_view import CodeView
+from designer.controller import CLIPBOARD_FORMAT, DocumentController
+from designer.inspector import InspectorWidget
+from designer.palette import PaletteWidget
+from designer.problems import ProblemsWidget
+from designer.recent import RecentFiles
+from designer.training.view import TrainingView
+from nodes.project import ProjectError
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller: DocumentController, recent: RecentFiles | None = None) -> None:
+        super().__init__()
+        self.controller = controller
+        self.recent = recent or RecentFiles()
+        self.setWindowTitle("netcanvas")
+        self.resize(1440, 900)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+
+        self.scene = GraphScene(controller, self)
+        self.view = CanvasView(self.scene)
+        self.setCentralWidget(self.view)
+        self.palette = PaletteWidget()
+        self.inspector = InspectorWidget(controller)
+        self.problems = ProblemsWidget(controller)
+        self.code = CodeView(controller)
+        self.training = TrainingView(controller)
+        self.bottom = QTabWidget()
+        self.bottom.setDocumentMode(True)
+        self.bottom.addTab(self.training, "Training")
+        self.bottom.addTab(self.problems, "Problems")
+        self.bottom.addTab(self.code, "Code")
+        self._dock("Palette", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, 240)
+        self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea, 320)
+        self._dock("Run", self.bottom, Qt.DockWidgetArea.BottomDockWidgetArea, 330, titled=False)
+
+        self._wire_signals()
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_menus()
+        self._update_title()
+
+    # ---- layout ------------------------------------------------------------------
+
+    def _dock(
+        self, title: str, widget: QWidget, area: Qt.DockWidgetArea, size: int, titled: bool = True
+    ) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower()}")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        if not titled:
+            dock.setTitleBarWidget(QWidget())
+        self.addDockWidget(area, dock)
+        orientation = (
+            Qt.Orientation.Vertical
+            if area == Qt.DockWidgetArea.BottomDockWidgetArea
+            else Qt.Orientation.Horizontal
+        )
+        self.resizeDocks([dock], [size], orientation)
+
+    def _wire_signals(self) -> None:
+        c = self.controller
+        self.palette.add_requested.connect(self.add_node_at_center)
+        self.scene.nodes_selected.connect(self._on_selection)
+        self.problems.problem_activated.connect(self.focus_node)
+        self.training.panel.gradient_levels.connect(self.scene.set_gradient_levels)
+        c.dirty_changed.connect(lambda _dirty: self._update_title())
+        c.path_changed.connect(lambda _path: self._update_title())
+        c.document_replaced.connect(self._on_document_replaced)
+        c.edit_refused.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        c.analysis_changed.connect(self._on_analysis)
+
+    def _on_selection(self, node_ids: list[str]) -> None:
+        self.inspector.show_node(node_ids[0] if len(node_ids) == 1 else None)
+
+    def _on_document_replaced(self) -> None:
+        self.inspector.show_node(None)
+        self.view.fit_all()
+        self._update_title()
+
+    def _on_analysis(self, analysis: object) -> None:
+        errors = len(getattr(analysis, "errors", []))
+        warnings = len(getattr(analysis, "warnings", []))
+        label = "Problems" if not errors and not warnings else f"Problems ({errors + warnings})"
+        self.bottom.setTabText(self.bottom.indexOf(self.problems), label)
+
+    def _update_title(self) -> None:
+        path = self.controller.path
+        name = path.name if path else f"{self.controller.doc.name} (unsaved)"
+        self.setWindowTitle(f"{name}[*] — netcanvas")
+        self.setWindowModified(self.controller.dirty)
+
+    # ---- menus ---------------------------------------------------------------------
+
+    def _action(
+        self,
+        name: str,
+        text: str,
+        slot: object,
+        shortcut: QKeySequence | str | None = None,
+        checkable: bool = False,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.actions_by_name[name] = action
+        self.addAction(action)  # shortcuts work wherever focus is
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        k = QKeySequence.StandardKey
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self._action("new", "&New", self.new_project, k.New))
+        file_menu.addAction(self._action("open", "&Open…", self.open_dialog, k.Open))
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        examples = file_menu.addMenu("&Examples")
+        for path in sorted(EXAMPLES.glob("*.json")):
+            examples.addAction(path.stem.replace("_", " ").title(), lambda p=path: self.open_path(p))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("save", "&Save", self.save, k.Save))
+        file_menu.addAction(self._action("save_as", "Save &As…", self.save_as, k.SaveAs))
+        file_menu.addSeparator()
+        file_menu.addAction(
+            self._action("export_model", "Export Python &model…", self.export_model, "Ctrl+E")
+        )
+        file_menu.addAction(
+            self._action("export_script", "Export &training script…", self.export_script, "Ctrl+Shift+E")
+        )
+        file_menu.addAction(
+            self._action("save_weights", "Save &weights…", self.training.panel._save_weights_clicked)
+        )
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("quit", "&Quit", self.close, k.Quit))
+
+        edit = bar.addMenu("&Edit")
+        undo = self.controller.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence(k.Undo))
+        redo = self.controller.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence(k.Redo), QKeySequence("Ctrl+Y")])
+        self.actions_by_name.update(undo=undo, redo=redo)
+        edit.addActions([undo, redo])
+        edit.addSeparator()
+        edit.addAction(self._action("cut", "Cu&t", self.cut, k.Cut))
+        edit.addAction(self._action("copy", "&Copy", self.copy, k.Copy))
+        edit.addAction(self._action("paste", "&Paste", self.paste, k.Paste))
+        edit.addAction(self._action("duplicate", "&Duplicate", self.duplicate, "Ctrl+D"))
+        edit.addAction(self._action("delete", "De&lete", self.scene.delete_selection, k.Delete))
+        edit.addAction(self._action("rename", "Re&name", self.rename_selected, "F2"))
+        edit.addSeparator()
+        edit.addAction(self._action("select_all", "Select &All", self.select_all, k.SelectAll))
+
+        view = bar.addMenu("&View")
+        view.addAction(self._action("fit", "&Fit to View", self.view.fit_all, "Ctrl+0"))
+        view.addAction(self._action("zoom_in", "Zoom &In", lambda: self.view.zoom_by(1.25), k.ZoomIn))
+        view.addAction(self._action("zoom_out", "Zoom &Out", lambda: self.view.zoom_by(0.8), k.ZoomOut))
+        view.addAction(self._action("tidy", "&Tidy Layout", self.view.tidy_layout, "Ctrl+L"))
+        snap = self._action("snap", "&Snap to Grid", self._toggle_snap, checkable=True)
+        snap.setChecked(bool(getattr(self.scene, "snap_to_grid", False)))
+        view.addAction(snap)
+
+        train = bar.addMenu("&Train")
+        panel = self.training.panel
+        train.addAction(self._action("train", "&Train", panel.train, "F5"))
+        train.addAction(self._action("pause", "&Pause / Resume", panel._toggle_pause, "F6"))
+        train.addAction(self._action("stop", "&Stop", panel.stop, "Shift+F5"))
+
+    def _toggle_snap(self, checked: bool) -> None:
+        self.scene.snap_to_grid = checked
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        paths = self.recent.paths()
+        for path in paths:
+            self.recent_menu.addAction(str(path), lambda p=path: self.open_path(p))
+        if not paths:
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+
+    # ---- editing helpers ------------------------------------------------------------
+
+    def add_node_at_center(self, type_id: str) -> str | None:
+        center = self.view.mapToScene(self.view.viewport().rect().center())
+        return self.view.drop_node(type_id, QPointF(center))
+
+    def focus_node(self, node_id: str) -> None:
+        if node_id in self.controller.doc:
+            self.scene.select_node(node_id)
+            self.view.center_on_node(node_id)
+
+    def select_all(self) -> None:
+        for item in self.scene.node_items():
+            item.setSelected(True)
+
+    def rename_selected(self) -> None:
+        ids = self.scene.selected_node_ids()
+        if len(ids) == 1:
+            self.scene.start_rename(ids[0])
+
+    def copy(self) -> bool:
+        ids = self.scene.selected_node_ids()
+        if not ids:
+            return False
+        QGuiApplication.clipboard().setText(self.controller.copy_payload(ids))
+        return True
+
+    def cut(self) -> None:
+        if self.copy():
+            self.controller.remove_nodes(self.scene.selected_node_ids())
+
+    def paste(self) -> None:
+        text = QGuiApplication.clipboard().text()
+        if CLIPBOARD_FORMAT in text:
+            self._select(self.controller.paste_payload(text))
+
+    def duplicate(self) -> None:
+        ids = self.scene.selected_node_ids()
+        if ids:
+            self._select(self.controller.paste_payload(self.controller.copy_payload(ids)))
+
+    def _select(self, node_ids: list[str]) -> None:
+        self.scene.clearSelection()
+        for node_id in node_ids:
+            item = self.scene.node_item(node_id)
+            if item is not None:
+                item.setSelected(True)
+
+    # ---- files -------------------------------------------------------------------------
+
+    def confirm_discard(self) -> bool:
+        """True when there are no unsaved changes, or the user saved or discarded them."""
+        if not self.controller.dirty:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save the changes to {self.controller.doc.name!r} first?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_project(self) -> None:
+        if self.confirm_discard():
+            from nodes.graph import GraphDocument
+
+            self.controller.set_document(GraphDocument(), None)
+
+    def open_dialog(self) -> None:
+        path = file_actions.ask_open_path(self, self.controller.path)
+        if path is not None:
+            self.open_path(path)
+
+    def open_example(self, name: str) -> bool:
+        return self.open_path(EXAMPLES / f"{name}.json")
+
+    def open_path(self, path: Path) -> bool:
+        if not self.confirm_discard():
+            return False
+        try:
+            self.controller.load(Path(path))
+        except ProjectError as exc:
+            QMessageBox.warning(self, "Cannot open project", str(exc))
+            return False
+        if Path(path).parent != EXAMPLES:
+            self.recent.add(Path(path))
+        else:  # an example opens as a new, unsaved copy so the original stays pristine
+            self.controller.path = None
+            self.controller.path_changed.emit(None)
+        self.statusBar().showMessage(f"Opened {Path(path).name}", 4000)
+        return True
+
+    def save(self) -> bool:
+        if self.controller.path is None:
+            return self.save_as()
+        return self._save_to(self.controller.path)
+
+    def save_as(self) -> bool:
+        path = file_actions.ask_save_path(self, self.controller.doc.name, self.controller.path)
+        return path is not None and self._save_to(path)
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            self.controller.save(path)
+        except ProjectError as exc:
+            QMessageBox.warning(self, "Cannot save project", str(exc))
+            return False
+        self.recent.add(path)
+        self.statusBar().showMessage(f"Saved {path.name}", 4000)
+        return True
+
+    def export_model(self) -> None:
+        file_actions.export(self, self.controller, "python")
+
+    def export_script(self) -> None:
+        file_actions.export(self, self.controller, "script")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        self.training.panel.shutdown()
+        QSettings("netcanvas", "netcanvas").setValue("window/state", self.saveState())
+        event.accept()

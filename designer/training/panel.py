@@ -1,0 +1,482 @@
+"""The training panel: settings, Train / Pause / Stop, progress, problems, and saving weights.
+
+Settings live in the document (doc.settings["training"]) and change through undoable
+SetMeta commands, so they save with the project and undo like any edit. A run trains
+a snapshot of the document on the runner's thread; this panel only reacts to the
+events the runner re-emits on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QDoubleValidator, QShowEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from backends.codegen.model_source import CodegenError, generate_model  # torch-free
+from backends.training import events as ev  # numpy only, no torch
+from designer import commands
+from designer.controller import DocumentController
+from designer.training import text
+from designer.training.banner import Banner
+from designer.training.run_diff import RunSetup, setup_of
+from designer.training.runs import RunHistory
+from designer.training.settings_form import SettingsForm
+from designer.training.worker import TrainingRunner
+from nodes.analysis import Analysis, analyze
+from nodes.graph import GraphEvent
+from nodes.training_settings import DEVICES, TrainingSettings, TrainingSettingsError
+
+MAIN_SETTINGS = (
+    "epochs",
+    "batch_size",
+    "seed",
+    "device",
+    "schedule",
+    "step_size",
+    "gamma",
+    "plateau_patience",
+    "early_stopping",
+    "patience",
+)
+MORE_SETTINGS = ("grad_clip", "l1", "mixed_precision", "histogram_every")
+DEVICE_PROBE_DELAY_MS = 1500  # after the window shows: torch loads on the training thread meanwhile
+FAILURE_TITLES = {
+    "nan": "Training diverged",
+    "out_of_memory": "Out of memory",
+    "data": "Problem with the data",
+    "graph": "This graph cannot be trained",
+    "error": "Training failed",
+}
+IGNORED_EDITS = {"node_moved", "meta_changed"}  # neither changes what the run trained
+
+
+def device_choices(found: list[str]) -> list[tuple[str, str]]:
+    """Menu items (label, setting value) for the devices present; "cuda:1" counts as "cuda"."""
+    # In the order found (CUDA, then MPS, then CPU): the first is what "auto" picks.
+    present = list(dict.fromkeys(f.split(":")[0] for f in found if f.split(":")[0] in DEVICES))
+    best = present[0] if present else "cpu"
+    return [(f"auto ({best})", "auto"), *((d, d) for d in present)]
+
+
+class TrainingPanel(QWidget):
+    gradient_levels = Signal(object)  # dict[node id, latest gradient norm], or None when a run ends
+    run_starting = Signal()  # views clear themselves
+    event = Signal(object)  # each engine event, on the GUI thread
+    run_done = Signal(object)  # the TrainingOutcome (or None) once a run has ended
+
+    def __init__(
+        self,
+        controller: DocumentController,
+        runner: TrainingRunner | None = None,
+        parent: QWidget | None = None,
+        *,
+        report_interval: float = 0.05,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.runner = runner or TrainingRunner(self)
+        self.runs = RunHistory(self)
+        self.report_interval = report_interval
+        self.outcome: Any = None  # the last run's TrainingOutcome, for Save weights
+        self.run_started: ev.RunStarted | None = None
+        self._setup: RunSetup | None = None
+        self._node_of_attribute: dict[str, str] = {}
+        self._stopping = False
+        self._probed = False
+        self._build()
+        self.runner.event.connect(self._on_event)
+        self.runner.done.connect(self._on_done)
+        self.runner.devices_found.connect(self._on_devices)
+        controller.analysis_changed.connect(self._on_analysis)
+        controller.graph_event.connect(self._on_graph_event)
+        controller.document_replaced.connect(self._load_settings)
+        self._load_settings()
+        self._on_analysis(controller.analysis)
+        self._update_buttons()
+
+    # ---- layout ------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.train_button = QPushButton("Train")
+        self.train_button.setDefault(True)
+        self.train_button.setToolTip("Train the network on the canvas (a snapshot: edits do not disturb it)")
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop")
+        icons = (QStyle.StandardPixmap.SP_MediaPlay, QStyle.StandardPixmap.SP_MediaPause)
+        icons += (QStyle.StandardPixmap.SP_MediaStop,)
+        for button, icon in zip((self.train_button, self.pause_button, self.stop_button), icons, strict=True):
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            button.setIcon(self.style().standardIcon(icon))
+            button.setMinimumHeight(30)
+        font = self.train_button.font()
+        font.setBold(True)
+        self.train_button.setFont(font)
+        self.train_button.clicked.connect(self.train)
+        self.pause_button.clicked.connect(self._toggle_pause)
+        self.stop_button.clicked.connect(self.stop)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.train_button, 2)
+        buttons.addWidget(self.pause_button, 1)
+        buttons.addWidget(self.stop_button, 1)
+
+        self.blocker = Banner("warning", closable=False)
+        self.banner = Banner("error")
+        self.changed_notice = Banner("info")
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("not started")
+        self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.form = SettingsForm(MAIN_SETTINGS)
+        self.form.changed.connect(self._write_setting)
+        self.more_toggle = QToolButton()
+        self.more_toggle.setText("More settings")
+        self.more_toggle.setCheckable(True)
+        self.more_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.more_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.more_toggle.setAutoRaise(True)
+        self.more_form = SettingsForm(MORE_SETTINGS)
+        self.more_form.changed.connect(self._write_setting)
+        self.more_form.hide()
+        self.more_toggle.toggled.connect(self._toggle_more)
+
+        self.lr_edit = QLineEdit()
+        self.lr_edit.setPlaceholderText("pause to change")
+        validator = QDoubleValidator(1e-12, 1e6, 12, self.lr_edit)
+        validator.setNotation(QDoubleValidator.Notation.ScientificNotation)
+        self.lr_edit.setValidator(validator)
+        self.lr_edit.returnPressed.connect(self.apply_learning_rate)
+        self.lr_apply = QPushButton("Apply")
+        self.lr_apply.clicked.connect(self.apply_learning_rate)
+        lr_row = QHBoxLayout()
+        lr_label = QLabel("Learning rate")
+        lr_label.setToolTip("Change the optimizer's learning rate while the run is paused")
+        lr_row.addWidget(lr_label)
+        lr_row.addWidget(self.lr_edit, 1)
+        lr_row.addWidget(self.lr_apply)
+
+        self.save_button = QPushButton("Save weights…")
+        self.save_button.setToolTip("Write the trained weights as a safetensors file")
+        self.save_button.clicked.connect(self._save_weights_clicked)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+        layout.addLayout(buttons)
+        layout.addWidget(self.blocker)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.changed_notice)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(lr_row)
+        layout.addWidget(_heading("Settings"))
+        layout.addWidget(self.form)
+        layout.addWidget(self.more_toggle)
+        layout.addWidget(self.more_form)
+        layout.addStretch(1)
+        layout.addWidget(self.save_button)
+
+    def _toggle_more(self, shown: bool) -> None:
+        self.more_form.setVisible(shown)
+        self.more_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+    # ---- settings (stored in the document) ----------------------------------------
+
+    def settings(self) -> TrainingSettings:
+        """The project's settings; raises TrainingSettingsError naming a bad stored value."""
+        return TrainingSettings.from_dict(self.controller.doc.settings.get("training"))
+
+    @Slot()
+    def _load_settings(self) -> None:
+        try:
+            settings = self.settings()
+        except TrainingSettingsError as exc:
+            self.banner.show_message("The project's training settings are invalid", str(exc))
+            settings = TrainingSettings()
+        self.form.set_values(settings)
+        self.more_form.set_values(settings)
+
+    @Slot(str, object)
+    def _write_setting(self, name: str, value: Any) -> None:
+        """One undoable edit; only the keys a project sets are stored, so files stay small."""
+        stored = dict(self.controller.doc.settings.get("training") or {})
+        if stored.get(name, _MISSING) == value:
+            return
+        stored[name] = value
+        self.controller.undo_stack.push(commands.SetMeta(self.controller.doc, "training", stored))
+
+    def set_setting(self, name: str, value: Any) -> None:
+        """Set one training setting through the panel's editor (as a user would)."""
+        form = self.form if name in self.form.editors else self.more_form
+        editor = form.editors[name]
+        if hasattr(editor, "setValue"):
+            editor.setValue(value)
+        elif hasattr(editor, "setChecked"):
+            editor.setChecked(bool(value))
+        else:
+            self._write_setting(name, value)
+            self._load_settings()
+
+    # ---- devices (probed lazily, on the training thread) ----------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._probed:
+            self._probed = True
+            QTimer.singleShot(DEVICE_PROBE_DELAY_MS, self.runner.probe_devices)
+
+    @Slot(list)
+    def _on_devices(self, found: list[str]) -> None:
+        self.form.set_choices("device", device_choices(found))
+
+    # ---- analysis and edits -----------------------------------------------------
+
+    @Slot(object)
+    def _on_analysis(self, analysis: Analysis | None) -> None:
+        blockers = analysis.training_blockers() if analysis is not None else []
+        if blockers:
+            more = len(blockers) - 1
+            extra = f"(and {more} more problem{'s' if more > 1 else ''} on the canvas)" if more else ""
+            self.blocker.show_message("Cannot train yet", blockers[0].message, "")
+            self.blocker.hint.setText(extra)
+            self.blocker.hint.setVisible(bool(extra))
+        else:
+            self.blocker.hide()
+        self._update_buttons()
+
+    @Slot(object)
+    def _on_graph_event(self, event: GraphEvent) -> None:
+        if event.kind == "meta_changed" and event.name == "training":
+            self._load_settings()
+        if self.runner.running and event.kind not in IGNORED_EDITS:
+            self.changed_notice.show_message(
+                "The canvas has changed since this run started",
+                "The run goes on with the network as it was when you pressed Train;"
+                " train again to see the effect of your edits.",
+            )
+
+    def can_train(self) -> bool:
+        analysis = self.controller.analysis
+        return not self.runner.running and analysis is not None and not analysis.training_blockers()
+
+    # ---- the run -----------------------------------------------------------------
+
+    @Slot()
+    def train(self) -> bool:
+        """Start a run of a snapshot of the document; False (and a message) if it cannot start."""
+        if self.runner.running:
+            return False
+        snapshot = self.controller.doc.copy()
+        analysis = analyze(snapshot)  # of exactly what will train, even if an analysis is pending
+        if analysis.training_blockers():
+            self._on_analysis(analysis)
+            return False
+        try:
+            settings = self.settings()
+            names = generate_model(snapshot, analysis).attribute_names
+        except (TrainingSettingsError, CodegenError) as exc:
+            self.banner.show_message("Cannot start training", str(exc))
+            return False
+        # Gradient norms arrive per module attribute; the canvas wants node ids.
+        self._node_of_attribute = {attribute: node_id for node_id, attribute in names.items()}
+        self._setup = setup_of(snapshot, settings)
+        self.outcome, self.run_started, self._stopping = None, None, False
+        self.banner.hide()
+        self.changed_notice.hide()
+        self.progress.setValue(0)
+        self.progress.setFormat("starting…")
+        self.status.setText("Preparing the model and data…")
+        self.run_starting.emit()
+        base_dir = self.controller.path.parent if self.controller.path else None
+        self.runner.start(snapshot, settings, base_dir, report_interval=self.report_interval)
+        self._update_buttons()
+        return True
+
+    @Slot()
+    def stop(self) -> None:
+        if self.runner.running:
+            self._stopping = True
+            self.runner.stop()
+            self.status.setText("Stopping after this batch…")
+            self._update_buttons()
+
+    @Slot()
+    def _toggle_pause(self) -> None:
+        if self.runner.paused:
+            self.runner.resume()
+        else:
+            self.runner.pause()
+            self.status.setText("Pausing after this batch…")
+        self._update_buttons()
+
+    @Slot()
+    def apply_learning_rate(self) -> bool:
+        """Send the typed learning rate to the paused run; it applies when the run resumes."""
+        if not self.runner.paused:
+            return False
+        try:
+            value = float(self.lr_edit.text())
+            self.runner.set_learning_rate(value)
+        except ValueError:
+            self.status.setText("The learning rate must be a number greater than 0.")
+            return False
+        self.status.setText(f"Learning rate {text.learning_rate(value)} applies when you resume.")
+        return True
+
+    # ---- events from the run (GUI thread) ---------------------------------------
+
+    @Slot(object)
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, ev.RunStarted):
+            self.run_started = event
+            parts = [f"Training on {event.device}", f"{event.trainable_parameters:,} parameters"]
+            parts.append(f"{event.train_samples:,} training samples")
+            self.status.setText(text.SEP.join(parts) + "".join(f"\n{note}" for note in event.notes))
+        elif isinstance(event, ev.Progress):
+            self._on_progress(event)
+        elif isinstance(event, ev.Paused):
+            self.status.setText(f"Paused at step {event.step:,}. Change the learning rate or resume.")
+            self._update_buttons()
+        elif isinstance(event, ev.Resumed):
+            self.status.setText(f"Resumed at step {event.step:,} with learning rate {event.learning_rate:g}.")
+            self._update_buttons()
+        elif isinstance(event, ev.Finished):
+            self._on_finished(event)
+        elif isinstance(event, ev.Failed):
+            title = FAILURE_TITLES.get(event.kind, FAILURE_TITLES["error"])
+            message = event.message[:1].upper() + event.message[1:]
+            self.banner.show_message(title, message + ("." if not message.endswith(".") else ""), event.hint)
+            at = f" at step {event.step:,}" if event.step else ""
+            kept = "; the weights are the last good ones" if event.step else ""
+            self.status.setText(f"Training stopped{at}{kept}.")
+            self.progress.setFormat("failed")
+        self.event.emit(event)
+
+    def _on_progress(self, event: ev.Progress) -> None:
+        epochs = self.run_started.epochs if self.run_started else 0
+        self.progress.setValue(round(event.fraction_done * 1000))
+        self.progress.setFormat(
+            text.progress_line(event.epoch, epochs, event.samples_per_second, event.eta_seconds)
+        )
+        if not self.lr_edit.hasFocus():
+            self.lr_edit.setText(f"{event.learning_rate:g}")
+        levels = {
+            self._node_of_attribute[name]: float(values[-1])
+            for name, values in event.grad_norms.items()
+            if len(values) and name in self._node_of_attribute
+        }
+        if levels:
+            self.gradient_levels.emit(levels)
+
+    def _on_finished(self, event: ev.Finished) -> None:
+        how = {"completed": "Completed", "stopped": "Stopped", "early stopping": "Stopped early"}
+        epochs = f"{event.epochs_run} epoch{'s' if event.epochs_run != 1 else ''}"
+        line = (
+            f"{how.get(event.reason, event.reason)} after {epochs} in {text.duration(event.elapsed_seconds)}"
+        )
+        self.status.setText(line + text.SEP + text.metrics(event.test_metrics))
+        if event.reason != "stopped":
+            self.progress.setValue(1000)
+        self.progress.setFormat(how.get(event.reason, event.reason).lower())
+
+    @Slot(object)
+    def _on_done(self, outcome: Any) -> None:
+        self.outcome = outcome
+        self._stopping = False
+        self.gradient_levels.emit(None)
+        if self._setup is not None:
+            self.runs.add(self._setup, outcome)
+        self._update_buttons()
+        self.run_done.emit(outcome)
+
+    # ---- buttons -----------------------------------------------------------------
+
+    def _update_buttons(self) -> None:
+        running, paused = self.runner.running, self.runner.paused
+        self.train_button.setEnabled(self.can_train())
+        self.pause_button.setEnabled(running and not self._stopping)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        icon = QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause
+        self.pause_button.setIcon(self.style().standardIcon(icon))
+        self.stop_button.setEnabled(running and not self._stopping)
+        self.lr_edit.setEnabled(paused)
+        self.lr_apply.setEnabled(paused)
+        self.form.setEnabled(not running)  # a run keeps the settings it started with
+        self.more_form.setEnabled(not running)
+        self.save_button.setEnabled(not running and getattr(self.outcome, "built", None) is not None)
+
+    # ---- weights -----------------------------------------------------------------
+
+    def _ask_weights_path(self) -> str:
+        start = (
+            self.controller.path.with_suffix(".safetensors")
+            if self.controller.path
+            else Path("weights.safetensors")
+        )
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save weights", str(start), "Weights (*.safetensors);;All files (*)"
+        )
+        return path
+
+    @Slot()
+    def _save_weights_clicked(self) -> None:
+        path = self._ask_weights_path()
+        if path:
+            self.save_weights(Path(path))
+
+    def save_weights(self, path: Path) -> bool:
+        """Write the last run's weights; a failure shows in the banner, never as a crash."""
+        built = getattr(self.outcome, "built", None)
+        if built is None:
+            return False
+        from backends.weights import WeightsError, save_weights  # torch is loaded by now (a run happened)
+
+        try:
+            save_weights(built.model, path, metadata={"project": self.controller.doc.name})
+        except (WeightsError, OSError) as exc:
+            self.banner.show_message("Could not save the weights", str(exc), "choose another folder or name")
+            return False
+        self.status.setText(f"Weights saved to {path}")
+        return True
+
+    # ---- shutdown ----------------------------------------------------------------
+
+    def shutdown(self) -> bool:
+        """Stop a run and end the training thread (the main window calls this when closing)."""
+        return self.runner.shutdown()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+
+_MISSING = object()
+
+
+def _heading(title: str) -> QLabel:
+    label = QLabel(title)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label

@@ -1,0 +1,408 @@
+"""The training panel and plots, driven as a user would: press Train, Pause, Stop, edit the canvas.
+
+Real widgets on the offscreen platform; each run trains a small example on the CPU
+on the runner's QThread, and the tests wait for the panel's signals.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QCoreApplication, Qt, QThread
+
+from backends.training import events as ev
+from designer.controller import DocumentController
+from designer.training import text
+from designer.training.panel import device_choices
+from designer.training.run_diff import describe_changes, run_label, setup_of
+from designer.training.view import TrainingView
+from nodes import project
+from nodes.graph import GraphDocument
+from nodes.training_settings import TrainingSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "resources" / "examples"
+RUN_TIMEOUT_MS = 120_000  # a busy CI machine trains these in seconds; never hang a test run
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+
+# ---- helpers -------------------------------------------------------------------------
+
+
+def open_view(qtbot: Any, example: str | None = "xor_mlp", doc: GraphDocument | None = None) -> TrainingView:
+    controller = DocumentController(doc)
+    if example is not None:
+        controller.load(EXAMPLES / f"{example}.json")
+    view = TrainingView(controller)
+    qtbot.addWidget(view)
+    view.panel.set_setting("device", "cpu")
+    return view
+
+
+@pytest.fixture
+def views(qtbot: Any):
+    """Opens views and makes sure no training thread outlives its test."""
+    opened: list[TrainingView] = []
+
+    def make(*args: Any, **kwargs: Any) -> TrainingView:
+        opened.append(open_view(qtbot, *args, **kwargs))
+        return opened[-1]
+
+    yield make
+    for view in opened:
+        assert view.shutdown()
+
+
+class Events:
+    """Every event the panel passed on, with the thread each arrived on."""
+
+    def __init__(self, view: TrainingView) -> None:
+        self.items: list[Any] = []
+        self.threads: set[Any] = set()
+        view.panel.event.connect(self._add)
+
+    def _add(self, event: Any) -> None:
+        self.items.append(event)
+        self.threads.add(QThread.currentThread())
+
+    def of(self, kind: type) -> list[Any]:
+        return [e for e in self.items if isinstance(e, kind)]
+
+
+def train_to_end(qtbot: Any, view: TrainingView) -> Any:
+    with qtbot.waitSignal(view.panel.run_done, timeout=RUN_TIMEOUT_MS) as blocker:
+        qtbot.mouseClick(view.panel.train_button, Qt.MouseButton.LeftButton)
+    view.plots.flush()
+    return blocker.args[0]
+
+
+def start_long_run(qtbot: Any, view: TrainingView, events: Events) -> None:
+    view.panel.set_setting("epochs", 5000)
+    qtbot.mouseClick(view.panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(events.of(ev.Progress)), timeout=RUN_TIMEOUT_MS)
+
+
+def node_id(view: TrainingView, name: str) -> str:
+    node = view.panel.controller.doc.find_by_name(name)
+    assert node is not None
+    return node.id
+
+
+# ---- a whole run -------------------------------------------------------------------
+
+
+def test_a_run_fills_every_plot_and_the_confusion_matrix(qtbot: Any, views: Any) -> None:
+    view = views()
+    panel, plots = view.panel, view.plots
+    events = Events(view)
+    panel.set_setting("epochs", 3)
+    assert panel.controller.doc.settings["training"]["epochs"] == 3  # saved with the project
+    assert panel.train_button.isEnabled() and not panel.stop_button.isEnabled()
+
+    outcome = train_to_end(qtbot, view)
+
+    assert outcome.failed is None and outcome.finished.reason == "completed"
+    started = events.of(ev.RunStarted)[0]
+    assert plots.loss_points == started.epochs * started.steps_per_epoch == 3 * started.steps_per_epoch
+    assert plots.epoch_points == 3
+    assert np.array_equal(plots.step_loss.x.values, np.arange(1, plots.loss_points + 1))
+    assert plots.loss_curve.getData()[0] is not None and len(plots.loss_curve.getData()[0]) > 0
+    assert set(plots.grad_curves) == {"hidden", "output"}
+    assert all(len(plots.grad_norms[name]) == plots.loss_points for name in plots.grad_curves)
+    assert plots.model_view.image.image is not None and plots.model_view.image.isVisible()
+    assert plots.model_view.shown.epoch == 3
+    assert plots.histograms.layer_box.count() == 2
+    table = plots.results.table
+    assert not table.isHidden() and table.rowCount() == table.columnCount() == 2
+    assert np.array_equal(plots.results.counts(), outcome.finished.confusion)
+    assert "accuracy" in plots.results.summary.text()
+    assert panel.progress.value() == 1000 and panel.train_button.isEnabled()
+    assert panel.save_button.isEnabled()
+    # Undo takes the epochs back, like any other edit.
+    panel.controller.undo_stack.undo()
+    assert panel.form.value("epochs") == 60
+
+
+def test_progress_text_and_gradient_levels_follow_the_run(qtbot: Any, views: Any) -> None:
+    view = views()
+    levels: list[Any] = []
+    view.panel.gradient_levels.connect(levels.append)
+    formats: list[str] = []
+    view.panel.event.connect(
+        lambda e: formats.append(view.panel.progress.format()) if isinstance(e, ev.Progress) else None
+    )
+    view.panel.set_setting("epochs", 2)
+    train_to_end(qtbot, view)
+    assert formats and formats[-1].startswith("epoch 2/2 · ") and "samples/s · ETA " in formats[-1]
+    hidden, output = node_id(view, "hidden"), node_id(view, "output")
+    assert levels[-1] is None  # the overlay clears when the run ends
+    during = [level for level in levels[:-1]]
+    assert during and all(set(level) == {hidden, output} for level in during)
+    assert all(value > 0 for level in during for value in level.values())
+
+
+def test_events_reach_the_panel_on_the_gui_thread(qtbot: Any, views: Any) -> None:
+    view = views()
+    runner = view.panel.runner
+    events = Events(view)
+    view.panel.set_setting("epochs", 1)
+    app_thread = QCoreApplication.instance().thread()
+    runner.probe_devices()  # starts the training thread, so its worker can be watched
+    emitted_on: set[Any] = set()
+    runner._worker.event.connect(
+        lambda _: emitted_on.add(QThread.currentThread()), Qt.ConnectionType.DirectConnection
+    )
+    done_on: set[Any] = set()
+    runner.done.connect(lambda _: done_on.add(QThread.currentThread()))  # a lambda: fine, the runner relays
+    train_to_end(qtbot, view)
+    assert emitted_on == {runner._thread} and app_thread not in emitted_on
+    assert events.items and events.threads == {app_thread}
+    assert done_on == {app_thread}
+
+
+# ---- controlling a run ---------------------------------------------------------------
+
+
+def test_stop_ends_a_long_run_within_a_second(qtbot: Any, views: Any) -> None:
+    view = views()
+    events = Events(view)
+    start_long_run(qtbot, view, events)
+    assert view.panel.stop_button.isEnabled() and not view.panel.train_button.isEnabled()
+    with qtbot.waitSignal(view.panel.run_done, timeout=RUN_TIMEOUT_MS) as blocker:
+        pressed = time.perf_counter()
+        qtbot.mouseClick(view.panel.stop_button, Qt.MouseButton.LeftButton)
+    waited = time.perf_counter() - pressed
+    outcome = blocker.args[0]
+    assert outcome.finished.reason == "stopped" and outcome.finished.epochs_run < 5000
+    assert waited < 1.0, f"stopping took {waited:.2f} s"
+    assert view.panel.train_button.isEnabled() and not view.panel.stop_button.isEnabled()
+    assert view.panel.progress.format() == "stopped"
+
+
+def test_pause_then_resume_with_a_new_learning_rate(qtbot: Any, views: Any) -> None:
+    view = views()
+    panel = view.panel
+    events = Events(view)
+    start_long_run(qtbot, view, events)
+    assert not panel.lr_edit.isEnabled()
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(events.of(ev.Paused)), timeout=RUN_TIMEOUT_MS)
+    assert panel.pause_button.text() == "Resume" and panel.lr_edit.isEnabled()
+    paused_at = len(view.plots.step_loss)
+    qtbot.wait(200)
+    assert len(view.plots.step_loss) == paused_at  # nothing trains while paused
+
+    panel.lr_edit.setText("0.002")
+    qtbot.mouseClick(panel.lr_apply, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(events.of(ev.Resumed)), timeout=RUN_TIMEOUT_MS)
+    assert events.of(ev.Resumed)[0].learning_rate == pytest.approx(0.002)
+    qtbot.waitUntil(
+        lambda: events.of(ev.Progress)[-1].steps[0] > events.of(ev.Resumed)[0].step, timeout=RUN_TIMEOUT_MS
+    )
+    assert events.of(ev.Progress)[-1].learning_rate == pytest.approx(0.002)
+    assert panel.pause_button.text() == "Pause" and not panel.lr_edit.isEnabled()
+    assert panel.status.text().endswith("with learning rate 0.002.")
+    view.plots.flush()
+    marks = [i for i in view.plots.loss_plot.getPlotItem().items if isinstance(i, pg.InfiniteLine)]
+    assert [m.label.toPlainText() for m in marks] == ["lr 0.002"]
+    with qtbot.waitSignal(panel.run_done, timeout=RUN_TIMEOUT_MS):
+        panel.stop()
+
+
+def test_editing_the_canvas_during_a_run_shows_the_notice(qtbot: Any, views: Any) -> None:
+    view = views()
+    panel = view.panel
+    events = Events(view)
+    start_long_run(qtbot, view, events)
+    panel.controller.move_nodes({node_id(view, "hidden"): ((190.0, 0.0), (200.0, 10.0))})
+    assert panel.changed_notice.isHidden()  # moving a node changes nothing that trains
+    panel.controller.set_param(node_id(view, "hidden"), "out_features", 16)
+    assert not panel.changed_notice.isHidden()
+    assert "The canvas has changed since this run started" in panel.changed_notice.text()
+    with qtbot.waitSignal(panel.run_done, timeout=RUN_TIMEOUT_MS):
+        panel.stop()
+    assert not panel.changed_notice.isHidden()  # the finished run still belongs to the old graph
+    panel.set_setting("epochs", 1)
+    train_to_end(qtbot, view)
+    assert panel.changed_notice.isHidden()
+
+
+def test_closing_the_view_stops_a_running_job(qtbot: Any, views: Any) -> None:
+    view = views()
+    events = Events(view)
+    start_long_run(qtbot, view, events)
+    thread = view.panel.runner._thread
+    view.close()
+    assert thread is not None and thread.isFinished()
+    assert view.panel.runner._thread is None
+
+
+# ---- problems --------------------------------------------------------------------------
+
+
+def test_a_graph_without_optimizer_cannot_train_and_says_why(qtbot: Any, views: Any) -> None:
+    view = views()
+    panel = view.panel
+    panel.controller.remove_nodes([node_id(view, "optimizer")])
+    qtbot.waitUntil(lambda: not panel.train_button.isEnabled())
+    blockers = panel.controller.analysis.training_blockers()
+    assert blockers
+    assert not panel.blocker.isHidden() and panel.blocker.message.text() == blockers[0].message
+    assert panel.train() is False and not panel.runner.running
+    panel.controller.undo_stack.undo()
+    qtbot.waitUntil(panel.train_button.isEnabled)
+    assert panel.blocker.isHidden()
+
+
+def sine_document(lr: float) -> GraphDocument:
+    from tests.backends.training_helpers import sine
+
+    doc = sine(lr=lr, hidden=32)
+    doc.settings["training"] = {"epochs": 5, "batch_size": 16, "device": "cpu"}
+    return doc
+
+
+def test_a_diverging_run_shows_a_banner_and_the_app_keeps_going(qtbot: Any, views: Any) -> None:
+    view = views(example=None, doc=sine_document(lr=10.0))
+    panel = view.panel
+    outcome = train_to_end(qtbot, view)
+    assert outcome.failed is not None and outcome.failed.kind == "nan"
+    assert not panel.banner.isHidden()
+    assert panel.banner.title.text() == "Training diverged"
+    assert "learning rate" in panel.banner.hint.text()
+    assert panel.train_button.isEnabled() and panel.save_button.isEnabled()  # the last good weights
+    assert "failed" in panel.runs.records[-1].result
+    # Fix the learning rate on the canvas and train again: the banner goes, the run completes.
+    panel.controller.set_param(node_id(view, "opt"), "lr", 0.05)
+    qtbot.waitUntil(panel.train_button.isEnabled)
+    outcome = train_to_end(qtbot, view)
+    assert outcome.failed is None and panel.banner.isHidden()
+    assert view.plots.model_view.curve.getData()[0] is not None  # a regression curve, not a boundary
+    assert panel.runs.records[-1].label == "run 2: lr 10 → 0.05"
+
+
+def test_saving_weights_writes_a_file_and_reports_failures(
+    qtbot: Any, views: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = views()
+    panel = view.panel
+    assert not panel.save_button.isEnabled()
+    panel.set_setting("epochs", 1)
+    train_to_end(qtbot, view)
+    target = tmp_path / "xor.safetensors"
+    monkeypatch.setattr(panel, "_ask_weights_path", lambda: str(target))
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    assert target.is_file() and target.stat().st_size > 0
+    assert panel.save_weights(tmp_path / "missing" / "folder" / "w.safetensors") is False
+    assert not panel.banner.isHidden() and "Could not save the weights" in panel.banner.text()
+
+
+# ---- comparing runs ----------------------------------------------------------------------
+
+
+def test_runs_are_compared_with_a_label_of_what_changed(qtbot: Any, views: Any) -> None:
+    view = views()
+    panel = view.panel
+    panel.set_setting("epochs", 2)
+    train_to_end(qtbot, view)
+    panel.controller.set_param(node_id(view, "optimizer"), "lr", 0.01)
+    panel.controller.set_param(node_id(view, "hidden"), "out_features", 16)
+    train_to_end(qtbot, view)
+    first, second = panel.runs.records
+    assert first.label == "run 1" and first.changes is None
+    assert second.label == "run 2: lr 0.05 → 0.01, hidden.out_features 8 → 16"
+    assert len(second.epochs) == 2 and np.isfinite(second.val_loss).all()
+    assert len(view.runs.curves) == 2 and view.runs.table.topLevelItemCount() == 2
+    assert view.runs.table.topLevelItem(1).text(1) == "lr 0.05 → 0.01, hidden.out_features 8 → 16"
+
+
+def spiral_setup(**settings: Any) -> tuple[GraphDocument, TrainingSettings]:
+    doc = project.load(EXAMPLES / "spiral_mlp.json")
+    return doc, TrainingSettings.from_dict({**doc.settings["training"], **settings})
+
+
+def test_describe_changes_names_settings_parameters_and_structure() -> None:
+    doc, settings = spiral_setup()
+    before = setup_of(doc, settings)
+    assert describe_changes(before, setup_of(doc.copy(), settings)) == []
+    changed = doc.copy()
+    changed.set_param(changed.find_by_name("optimizer").id, "lr", 0.001)
+    changed.set_param(changed.find_by_name("fc1").id, "out_features", 128)
+    changed.rename(changed.find_by_name("fc2").id, "middle")
+    changed.remove_node(changed.find_by_name("relu2").id)
+    changed.add_node("Dropout", name="drop", params={"p": 0.2})
+    after = setup_of(changed, settings.replace(epochs=20, early_stopping=True))
+    assert describe_changes(before, after) == [
+        "lr 0.01 → 0.001",
+        "epochs 150 → 20",
+        "early_stopping false → true",
+        "fc1.out_features 64 → 128",
+        "fc2 renamed middle",
+        "+ drop (Dropout)",
+        "- relu2 (ReLU)",
+    ]
+    rewired = doc.copy()
+    edge = rewired.in_edges(rewired.find_by_name("fc3").id)[0]
+    rewired.disconnect(edge)
+    rewired.connect(rewired.find_by_name("relu1").id, "out", edge.target, edge.target_port)
+    assert describe_changes(before, setup_of(rewired, settings)) == ["wiring changed"]
+
+
+def test_run_labels_stay_short() -> None:
+    assert run_label(1, None) == "run 1"
+    assert run_label(3, []) == "run 3: no changes"
+    assert run_label(2, ["a", "b", "c", "d", "e"]) == "run 2: a, b, c, +2 more"
+
+
+# ---- small pieces ----------------------------------------------------------------------
+
+
+def test_progress_line_and_durations() -> None:
+    assert text.progress_line(3, 50, 12345.4, 12.2) == "epoch 3/50 · 12,345 samples/s · ETA 0:12"
+    assert text.duration(3725) == "1:02:05" and text.duration(float("nan")) == "–"
+    assert text.metrics({"loss": 0.1482, "accuracy": 0.95}) == "accuracy 95.0\u00a0% · loss 0.148"
+
+
+def test_device_menu_offers_what_the_machine_has() -> None:
+    assert device_choices(["cpu"]) == [("auto (cpu)", "auto"), ("cpu", "cpu")]
+    assert device_choices(["cuda:0", "cuda:1", "cpu"]) == [
+        ("auto (cuda)", "auto"),
+        ("cuda", "cuda"),
+        ("cpu", "cpu"),
+    ]
+
+
+def test_batch_size_zero_reads_as_full_batch(qtbot: Any, views: Any) -> None:
+    view = views()
+    view.panel.set_setting("batch_size", 0)
+    assert view.panel.controller.doc.settings["training"]["batch_size"] == 0
+    assert view.panel.form.editors["batch_size"].text() == "0 (full batch)"
+
+
+def test_opening_the_panel_does_not_import_torch() -> None:
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from designer.controller import DocumentController\n"
+        "from designer.training.view import TrainingView\n"
+        "c = DocumentController()\n"
+        f"c.load({str(EXAMPLES / 'xor_mlp.json')!r})\n"
+        "v = TrainingView(c); v.show(); app.processEvents()\n"
+        "print('torch' in sys.modules)\n"
+        "v.shutdown()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("False")

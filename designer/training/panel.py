@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStyle,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -148,18 +147,8 @@ class TrainingPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.form = SettingsForm(MAIN_SETTINGS)
+        self.form = SettingsForm(MAIN_SETTINGS, advanced=MORE_SETTINGS)
         self.form.changed.connect(self._write_setting)
-        self.more_toggle = QToolButton()
-        self.more_toggle.setText("More settings")
-        self.more_toggle.setCheckable(True)
-        self.more_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.more_toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.more_toggle.setAutoRaise(True)
-        self.more_form = SettingsForm(MORE_SETTINGS)
-        self.more_form.changed.connect(self._write_setting)
-        self.more_form.hide()
-        self.more_toggle.toggled.connect(self._toggle_more)
 
         self.lr_edit = QLineEdit()
         self.lr_edit.setPlaceholderText("pause to change")
@@ -192,14 +181,8 @@ class TrainingPanel(QWidget):
         layout.addLayout(lr_row)
         layout.addWidget(_heading("Settings"))
         layout.addWidget(self.form)
-        layout.addWidget(self.more_toggle)
-        layout.addWidget(self.more_form)
         layout.addStretch(1)
         layout.addWidget(self.save_button)
-
-    def _toggle_more(self, shown: bool) -> None:
-        self.more_form.setVisible(shown)
-        self.more_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
     # ---- settings (stored in the document) ----------------------------------------
 
@@ -215,7 +198,6 @@ class TrainingPanel(QWidget):
             self.banner.show_message("The project's training settings are invalid", str(exc))
             settings = TrainingSettings()
         self.form.set_values(settings)
-        self.more_form.set_values(settings)
 
     @Slot(str, object)
     def _write_setting(self, name: str, value: Any) -> None:
@@ -228,8 +210,7 @@ class TrainingPanel(QWidget):
 
     def set_setting(self, name: str, value: Any) -> None:
         """Set one training setting through the panel's editor (as a user would)."""
-        form = self.form if name in self.form.editors else self.more_form
-        editor = form.editors[name]
+        editor = self.form.editors[name]
         if hasattr(editor, "setValue"):
             editor.setValue(value)
         elif hasattr(editor, "setChecked"):
@@ -423,7 +404,6 @@ class TrainingPanel(QWidget):
         self.lr_edit.setEnabled(paused)
         self.lr_apply.setEnabled(paused)
         self.form.setEnabled(not running)  # a run keeps the settings it started with
-        self.more_form.setEnabled(not running)
         self.save_button.setEnabled(not running and getattr(self.outcome, "built", None) is not None)
 
     # ---- weights -----------------------------------------------------------------

@@ -11,8 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QGridLayout, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backends.training import events as ev  # numpy only, no torch
 from designer.training import plot_style, text
@@ -22,6 +31,7 @@ from designer.training.model_view import ModelView
 from designer.training.results import ResultsView
 
 REDRAW_MS = 40  # 25 Hz: smooth to the eye, cheap for the GUI thread
+SMOOTHING = 0.9
 METRIC_TITLES = {"accuracy": "Validation accuracy", "r2": "Validation R²", "mae": "Validation MAE"}
 
 
@@ -46,7 +56,7 @@ class TrainingPlots(QWidget):
         # Buffers: what has arrived, independent of what is drawn.
         self.step_loss = XY()
         self.smoothed = Series()
-        self.smoother = Smoother(0.9)
+        self.smoother = Smoother(SMOOTHING)
         self.epochs = Series()
         self.train_loss = Series()
         self.val_loss = Series()
@@ -88,11 +98,9 @@ class TrainingPlots(QWidget):
         self.val_epoch_curve = plot_style.live_curve(
             self.epoch_plot, "validation", plot_style.colour(1), finite=False
         )
+        # The epoch with the lowest monitored loss (what early stopping keeps), named in the title.
         self.best_line = pg.InfiniteLine(
-            angle=90,
-            pen=pg.mkPen(plot_style.muted(), style=pg.QtCore.Qt.PenStyle.DashLine),
-            label="best",
-            labelOpts={"position": 0.06, "color": plot_style.foreground()},
+            angle=90, pen=pg.mkPen(plot_style.muted(), style=pg.QtCore.Qt.PenStyle.DashLine)
         )
         self.epoch_plot.addItem(self.best_line)
         self.metric_plot = plot_style.make_plot("Validation accuracy", "", "epoch", whole_x=True)
@@ -101,14 +109,56 @@ class TrainingPlots(QWidget):
         self.view_plot = plot_style.make_plot("Decision boundary")
         self.model_view = ModelView(self.view_plot)
         page = QWidget()
-        grid = QGridLayout(page)
-        grid.setContentsMargins(4, 4, 4, 4)
+        outer = QVBoxLayout(page)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.addLayout(self._build_loss_controls())
+        grid = QGridLayout()
         grid.setSpacing(6)
+        outer.addLayout(grid, 1)
         grid.addWidget(self.loss_plot, 0, 0)
         grid.addWidget(self.epoch_plot, 0, 1)
         grid.addWidget(self.metric_plot, 1, 0)
         grid.addWidget(self.view_plot, 1, 1)
         self.tabs.addTab(page, "Training")
+
+    def _build_loss_controls(self) -> QHBoxLayout:
+        self.smoothing = QSlider(Qt.Orientation.Horizontal)
+        self.smoothing.setRange(0, 99)
+        self.smoothing.setValue(round(SMOOTHING * 100))
+        self.smoothing.setMaximumWidth(160)
+        self.smoothing.setToolTip("Weight of the moving average drawn over the per-step loss")
+        self.smoothing_label = QLabel(f"{SMOOTHING:.2f}")
+        self.smoothing.valueChanged.connect(self._set_smoothing)
+        self.log_loss = QCheckBox("Log scale")
+        self.log_loss.setToolTip("Show the loss on a logarithmic axis: late, small improvements stay visible")
+        self.log_loss.toggled.connect(self._set_log_loss)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Smoothing"))
+        row.addWidget(self.smoothing)
+        row.addWidget(self.smoothing_label)
+        row.addSpacing(16)
+        row.addWidget(self.log_loss)
+        row.addStretch(1)
+        return row
+
+    def _set_smoothing(self, value: int) -> None:
+        """Recompute the whole smoothed curve with the new weight (one pass, on demand)."""
+        self.smoother = Smoother(value / 100)
+        self.smoothing_label.setText(f"{value / 100:.2f}")
+        self.smoothed.clear()
+        self.smoothed.extend(self.smoother.feed(self.step_loss.y.values))
+        self._mark("loss")
+
+    def _set_log_loss(self, on: bool) -> None:
+        for plot in (self.loss_plot, self.epoch_plot):
+            plot.getPlotItem().setLogMode(y=on)
+        for curve in (self.loss_curve, self.smooth_curve, self.train_epoch_curve):
+            curve.setSkipFiniteCheck(not on)  # a loss of exactly 0 has no logarithm
+
+    def _mark(self, *parts: str) -> None:
+        self._dirty.update(parts)
+        if not self._timer.isActive():
+            self._timer.start()
 
     def _build_gradients_tab(self) -> None:
         self.grad_plot = plot_style.make_plot(
@@ -142,7 +192,7 @@ class TrainingPlots(QWidget):
         for buffer in (self.step_loss, self.smoothed, self.epochs, self.train_loss, self.val_loss):
             buffer.clear()
         self.learning_rates.clear()
-        self.smoother.reset()
+        self.smoother = Smoother(self.smoothing.value() / 100)
         self.val_metrics.clear()
         self.grad_norms.clear()
         self.best_epoch = 0
@@ -188,7 +238,9 @@ class TrainingPlots(QWidget):
         if name not in self.grad_curves:
             index = len(self.grad_curves) if index is None else index
             # NaN gaps replace zeros, so the finite check must stay on for these curves.
-            curve = plot_style.live_curve(self.grad_plot, name, plot_style.colour(index), finite=False)
+            curve = plot_style.live_curve(
+                self.grad_plot, name, plot_style.colour(index), width=1.0, finite=False
+            )
             self.grad_curves[name] = curve
             self.grad_norms[name] = XY()
             self.grad_legend.setVisible(True)
@@ -280,6 +332,10 @@ class TrainingPlots(QWidget):
         self.val_epoch_curve.setData(x, self.val_loss.values)
         self.best_line.setVisible(self.best_epoch > 0 and len(x) > 1)
         self.best_line.setPos(self.best_epoch)
+        best = f"{text.SEP}best epoch {self.best_epoch} (dashed)" if self.best_epoch and len(x) > 1 else ""
+        self.epoch_plot.getPlotItem().setTitle(
+            f"Loss per epoch{best}", color=plot_style.foreground().name(), size="10pt"
+        )
         for index, (name, series) in enumerate(self.val_metrics.items()):
             if name not in self.metric_curves:
                 self.metric_curves[name] = plot_style.live_curve(

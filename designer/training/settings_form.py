@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QSpinBox,
+    QToolButton,
     QWidget,
 )
 
@@ -53,20 +55,39 @@ SPECIAL_ZERO = {"batch_size": "0 (full batch)", "grad_clip": "off", "l1": "off"}
 class SettingsForm(QWidget):
     changed = Signal(str, object)  # setting name, new (valid) value: the user edited it
 
-    def __init__(self, names: Sequence[str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, names: Sequence[str], advanced: Sequence[str] = (), parent: QWidget | None = None
+    ) -> None:
+        """`advanced` settings sit behind a "More settings" toggle, in the same aligned form."""
         super().__init__(parent)
         self.editors: dict[str, QWidget] = {}
+        self.advanced = tuple(advanced)
         layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._layout = layout
-        for name in names:
+        self.more_toggle = QToolButton()
+        self.more_toggle.setText("More settings")
+        self.more_toggle.setCheckable(True)
+        self.more_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.more_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.more_toggle.setAutoRaise(True)
+        self.more_toggle.toggled.connect(self._toggle_more)
+        for name in [*names, *advanced]:
+            if name == (advanced[0] if advanced else None):
+                layout.addRow(self.more_toggle)
             param = PARAMS[name]
             editor = self._make_editor(param)
             editor.setToolTip(param.help[:1].upper() + param.help[1:] if param.help else "")
             editor.setObjectName(f"training-{name}")
             self.editors[name] = editor
             layout.addRow(LABELS.get(name, param.display_name.capitalize()), editor)
+        self.more_toggle.setVisible(bool(advanced))
+        self._update_visible()
+
+    def _toggle_more(self, shown: bool) -> None:
+        self.more_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self._update_visible()
 
     # ---- editors -----------------------------------------------------------------
 
@@ -86,9 +107,9 @@ class SettingsForm(QWidget):
             spin.setRange(param.minimum or 0, param.maximum if param.maximum is not None else 2**31 - 1)
             spin.setGroupSeparatorShown(True)
         elif isinstance(param, FloatParam):
-            spin = QDoubleSpinBox()
-            spin.setDecimals(4)
-            low = (param.minimum or 0.0) + (1e-4 if param.min_exclusive else 0.0)  # gamma must be > 0
+            spin = CompactDoubleSpinBox()
+            spin.setDecimals(6)
+            low = (param.minimum or 0.0) + (1e-6 if param.min_exclusive else 0.0)  # gamma must be > 0
             spin.setRange(low, param.maximum if param.maximum is not None else 1e9)
             spin.setSingleStep(0.1 if (param.maximum or 2) <= 1 else 1.0)
         else:
@@ -155,7 +176,35 @@ class SettingsForm(QWidget):
         combo.blockSignals(False)
 
     def _update_visible(self) -> None:
-        """Rows that only matter for another setting's value (patience for early stopping) hide."""
-        for name, (other, values) in DEPENDS_ON.items():
-            if name in self.editors and other in self.editors:
-                self._layout.setRowVisible(self.editors[name], self.value(other) in values)
+        """Advanced rows show when expanded; rows that only matter for another setting's value
+        (patience for early stopping, gamma for a schedule) show only then."""
+        for name, editor in self.editors.items():
+            shown = name not in self.advanced or self.more_toggle.isChecked()
+            other, values = DEPENDS_ON.get(name, (None, ()))
+            if other is not None and other in self.editors:
+                shown = shown and self.value(other) in values
+            self._layout.setRowVisible(editor, shown)
+
+
+class CompactDoubleSpinBox(QDoubleSpinBox):
+    """Shows 0.5 rather than 0.5000, and 1e-05 rather than 0.0000."""
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:g}"
+
+    def valueFromText(self, text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
+        """Accept what float() accepts within range (1e-5 included), allow typing towards it."""
+        if text == self.specialValueText():
+            return QValidator.State.Acceptable, text, pos
+        try:
+            value = float(text)
+        except ValueError:
+            return QValidator.State.Intermediate, text, pos
+        ok = self.minimum() <= value <= self.maximum()
+        return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, pos

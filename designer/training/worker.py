@@ -9,6 +9,7 @@ the window never waits for it.
 
 from __future__ import annotations
 
+import atexit
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,7 @@ class TrainingRunner(QObject):
         # If this runner is deleted without shutdown(), the thread must not outlive a running job.
         live = self._live  # the closure must not touch self, which is being destroyed
         self.destroyed.connect(lambda *_: _stop_thread(thread, live.control))
+        _RUNNING[id(thread)] = (thread, live)  # stopped at interpreter exit if nobody else did
         thread.start()
         self._thread, self._worker = thread, worker
         return worker
@@ -131,6 +133,7 @@ class TrainingRunner(QObject):
             return True
         ended = _stop_thread(self._thread, self._live.control, timeout_ms)
         if ended:
+            _RUNNING.pop(id(self._thread), None)
             self._thread = self._worker = None
             self._live.control = None
             self._probing = False
@@ -219,6 +222,18 @@ class _LiveRun:
     """The current run's control, shared with the clean-up closure."""
 
     control: TrainingControl | None = None
+
+
+# Threads not yet shut down. A script that ends without aboutToQuit (no app.exec(), an
+# exception) would otherwise destroy a running QThread during teardown, which aborts.
+_RUNNING: dict[int, tuple[QThread, _LiveRun]] = {}
+
+
+@atexit.register
+def _stop_all_threads() -> None:
+    for thread, live in list(_RUNNING.values()):
+        _stop_thread(thread, live.control)
+    _RUNNING.clear()
 
 
 def _stop_thread(

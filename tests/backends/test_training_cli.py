@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +17,9 @@ from backends.module_builder import build_model
 from backends.weights import load_weights
 from nodes import datafiles
 from nodes.project import load
-from tests.backends.training_helpers import EXAMPLES, ROOT, splits
+from tests.backends.training_helpers import EXAMPLES, ROOT, one_thread, splits
+
+one_thread = pytest.fixture(autouse=True)(one_thread)
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.json"))
 
@@ -32,6 +35,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *args],
         cwd=ROOT,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},  # as in-process (see one_thread)
         capture_output=True,
         text=True,
         timeout=120,

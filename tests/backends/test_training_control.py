@@ -18,6 +18,7 @@ from tests.backends.training_helpers import (
     blobs,
     fresh_model,
     of_type,
+    one_thread,
     run,
     settings,
     splits,
@@ -25,6 +26,8 @@ from tests.backends.training_helpers import (
     state_after,
     step_losses,
 )
+
+one_thread = pytest.fixture(autouse=True)(one_thread)
 
 TIMEOUT = 30.0
 

@@ -6,7 +6,18 @@ import numpy as np
 import pytest
 
 from backends.training import events as ev
-from tests.backends.training_helpers import assert_same_state, blobs, of_type, run, sine, state, step_losses
+from tests.backends.training_helpers import (
+    assert_same_state,
+    blobs,
+    of_type,
+    one_thread,
+    run,
+    sine,
+    state,
+    step_losses,
+)
+
+one_thread = pytest.fixture(autouse=True)(one_thread)
 
 
 @pytest.mark.parametrize("make", [blobs, sine], ids=["classification", "regression"])

@@ -20,12 +20,15 @@ from tests.backends.training_helpers import (
     chain,
     initial_state,
     of_type,
+    one_thread,
     run,
     sine,
     state,
     state_after,
     step_losses,
 )
+
+one_thread = pytest.fixture(autouse=True)(one_thread)
 
 HIDDEN = (("Linear", {"out_features": 4}), ("Tanh", {}), ("Linear", {"out_features": 1}))
 

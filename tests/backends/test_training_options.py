@@ -20,11 +20,14 @@ from tests.backends.training_helpers import (
     fresh_model,
     initial_state,
     of_type,
+    one_thread,
     run,
     settings,
     splits,
     state,
 )
+
+one_thread = pytest.fixture(autouse=True)(one_thread)
 
 
 def overfitting_blobs() -> GraphDocument:

@@ -19,12 +19,15 @@ from tests.backends.training_helpers import (
     fresh_model,
     initial_state,
     of_type,
+    one_thread,
     run,
     sine,
     splits,
     state,
     step_losses,
 )
+
+one_thread = pytest.fixture(autouse=True)(one_thread)
 
 
 def layer_of(name: str) -> str:

@@ -14,7 +14,9 @@ import backends.weights as weights
 from backends.module_builder import build_model
 from backends.weights import WeightsError, load_weights, save_weights
 from nodes.graph import GraphDocument
-from tests.backends.training_helpers import assert_same_state, blobs, chain, run, splits, state
+from tests.backends.training_helpers import assert_same_state, blobs, chain, one_thread, run, splits, state
+
+one_thread = pytest.fixture(autouse=True)(one_thread)
 
 
 def batch_norm_net() -> GraphDocument:

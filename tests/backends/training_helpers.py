@@ -7,7 +7,7 @@ freshly built model by hand, never read back from the engine under test.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,19 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "resources" / "examples"
 
 Layer = tuple[str, dict[str, Any]]
+
+
+def one_thread() -> Iterator[None]:
+    """Run a test with one intra-op thread (each test module makes this an autouse fixture).
+
+    These models are tiny and gain nothing from more threads, while on a busy machine torch's
+    thread pool makes them 10-50 times slower; the suite's time should not depend on the load."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def chain(

@@ -121,9 +121,9 @@ def test_a_run_fills_every_plot_and_the_confusion_matrix(qtbot: Any, views: Any)
     assert plots.model_view.shown.epoch == 3
     assert plots.histograms.layer_box.count() == 2
     table = plots.results.table
-    assert not table.isHidden() and table.rowCount() == table.columnCount() == 2
+    assert not table.isHidden() and table.rowCount() == 2 and table.columnCount() == 3  # + "right"
     assert np.array_equal(plots.results.counts(), outcome.finished.confusion)
-    assert "accuracy" in plots.results.summary.text()
+    assert plots.results.headline.text().startswith("Accuracy ")
     assert panel.progress.value() == 1000 and panel.train_button.isEnabled()
     assert panel.save_button.isEnabled()
     # Undo takes the epochs back, like any other edit.

@@ -97,13 +97,14 @@ class TrainingPanel(QWidget):
         self._node_of_attribute: dict[str, str] = {}
         self._stopping = False
         self._probed = False
+        self._paused_lr = ""
         self._build()
         self.runner.event.connect(self._on_event)
         self.runner.done.connect(self._on_done)
         self.runner.devices_found.connect(self._on_devices)
         controller.analysis_changed.connect(self._on_analysis)
         controller.graph_event.connect(self._on_graph_event)
-        controller.document_replaced.connect(self._load_settings)
+        controller.document_replaced.connect(self._on_document_replaced)
         self._load_settings()
         self._on_analysis(controller.analysis)
         self._update_buttons()
@@ -225,7 +226,8 @@ class TrainingPanel(QWidget):
         super().showEvent(event)
         if not self._probed:
             self._probed = True
-            QTimer.singleShot(DEVICE_PROBE_DELAY_MS, self.runner.probe_devices)
+            # The runner as context: the call is dropped if the panel is gone by then.
+            QTimer.singleShot(DEVICE_PROBE_DELAY_MS, self.runner, self.runner.probe_devices)
 
     @Slot(list)
     def _on_devices(self, found: list[str]) -> None:
@@ -251,11 +253,20 @@ class TrainingPanel(QWidget):
         if event.kind == "meta_changed" and event.name == "training":
             self._load_settings()
         if self.runner.running and event.kind not in IGNORED_EDITS:
-            self.changed_notice.show_message(
-                "The canvas has changed since this run started",
-                "The run goes on with the network as it was when you pressed Train;"
-                " train again to see the effect of your edits.",
-            )
+            self._show_changed_notice()
+
+    @Slot()
+    def _on_document_replaced(self) -> None:
+        self._load_settings()
+        if self.runner.running:
+            self._show_changed_notice()
+
+    def _show_changed_notice(self) -> None:
+        self.changed_notice.show_message(
+            "The canvas has changed since this run started",
+            "The run goes on with the network as it was when you pressed Train;"
+            " train again to see the effect of your edits.",
+        )
 
     def can_train(self) -> bool:
         analysis = self.controller.analysis
@@ -305,6 +316,8 @@ class TrainingPanel(QWidget):
     @Slot()
     def _toggle_pause(self) -> None:
         if self.runner.paused:
+            if self.lr_edit.text() != self._paused_lr:
+                self.apply_learning_rate()  # typed but not applied: Resume means "go on with this"
             self.runner.resume()
         else:
             self.runner.pause()
@@ -337,6 +350,7 @@ class TrainingPanel(QWidget):
         elif isinstance(event, ev.Progress):
             self._on_progress(event)
         elif isinstance(event, ev.Paused):
+            self._paused_lr = self.lr_edit.text()
             self.status.setText(f"Paused at step {event.step:,}. Change the learning rate or resume.")
             self._update_buttons()
         elif isinstance(event, ev.Resumed):

@@ -214,6 +214,13 @@ def test_pause_then_resume_with_a_new_learning_rate(qtbot: Any, views: Any) -> N
     view.plots.flush()
     marks = [i for i in view.plots.loss_plot.getPlotItem().items if isinstance(i, pg.InfiniteLine)]
     assert [m.label.toPlainText() for m in marks] == ["lr 0.002"]
+    # A rate typed but not applied goes with Resume too: that is what the user meant.
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(events.of(ev.Paused)) == 2, timeout=RUN_TIMEOUT_MS)
+    panel.lr_edit.setText("0.0005")
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(events.of(ev.Resumed)) == 2, timeout=RUN_TIMEOUT_MS)
+    assert events.of(ev.Resumed)[1].learning_rate == pytest.approx(0.0005)
     with qtbot.waitSignal(panel.run_done, timeout=RUN_TIMEOUT_MS):
         panel.stop()
 

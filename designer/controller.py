@@ -146,6 +146,10 @@ class DocumentController(QObject):
             return False
         if name == self.doc.node(node_id).name:
             return False
+        other = self.doc.find_by_name(name)
+        if other is not None:
+            self.edit_refused.emit(f"another node is already called '{name}'; names must be unique")
+            return False
         return self._push(commands.Rename(self.doc, node_id, name))
 
     def move_nodes(

@@ -20,6 +20,7 @@ from designer.palette import PaletteWidget
 from designer.problems import ProblemsWidget
 from designer.recent import RecentFiles
 from designer.training.view import TrainingView
+from nodes import project
 from nodes.project import ProjectError
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
@@ -49,7 +50,7 @@ class MainWindow(QMainWindow):
         self.bottom.addTab(self.code, "Code")
         self._dock("Palette", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, 240)
         self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea, 320)
-        self._dock("Run", self.bottom, Qt.DockWidgetArea.BottomDockWidgetArea, 330, titled=False)
+        self._dock("Run", self.bottom, Qt.DockWidgetArea.BottomDockWidgetArea, 260, titled=False)
 
         self._wire_signals()
         self.actions_by_name: dict[str, QAction] = {}
@@ -159,7 +160,12 @@ class MainWindow(QMainWindow):
         undo = self.controller.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence(k.Undo))
         redo = self.controller.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence(k.Redo), QKeySequence("Ctrl+Y")])
+        # The platform's Redo binding may already be Ctrl+Y; a duplicate makes both ambiguous.
+        redo_keys = list(QKeySequence.keyBindings(k.Redo))
+        for extra in ("Ctrl+Y", "Ctrl+Shift+Z"):
+            if QKeySequence(extra) not in redo_keys:
+                redo_keys.append(QKeySequence(extra))
+        redo.setShortcuts(redo_keys)
         self.actions_by_name.update(undo=undo, redo=redo)
         edit.addActions([undo, redo])
         edit.addSeparator()
@@ -201,8 +207,16 @@ class MainWindow(QMainWindow):
     # ---- editing helpers ------------------------------------------------------------
 
     def add_node_at_center(self, type_id: str) -> str | None:
-        center = self.view.mapToScene(self.view.viewport().rect().center())
-        return self.view.drop_node(type_id, QPointF(center))
+        """Palette double-click: beside the selected node, else mid-view, never on top of a card."""
+        selected = self.scene.selected_node_ids()
+        if len(selected) == 1:
+            x, y = self.controller.doc.node(selected[0]).position
+            spot = QPointF(x + 190, y)
+        else:
+            spot = QPointF(self.view.mapToScene(self.view.viewport().rect().center()))
+        while self.scene.node_item_at(spot) is not None or self.scene.node_item_at(spot + QPointF(60, 30)):
+            spot += QPointF(40, 40)
+        return self.view.drop_node(type_id, spot)
 
     def focus_node(self, node_id: str) -> None:
         if node_id in self.controller.doc:
@@ -280,13 +294,14 @@ class MainWindow(QMainWindow):
         return self.open_path(EXAMPLES / f"{name}.json")
 
     def open_path(self, path: Path) -> bool:
-        if not self.confirm_discard():
-            return False
-        try:
-            self.controller.load(Path(path))
+        try:  # read first: a broken file should not make anyone decide about saving
+            doc = project.load(path)
         except ProjectError as exc:
             QMessageBox.warning(self, "Cannot open project", str(exc))
             return False
+        if not self.confirm_discard():
+            return False
+        self.controller.set_document(doc, Path(path))
         if Path(path).parent != EXAMPLES:
             self.recent.add(Path(path))
         else:  # an example opens as a new, unsaved copy so the original stays pristine

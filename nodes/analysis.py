@@ -425,6 +425,7 @@ class _Analyzer:
                     )
         if loss is not None:
             self._check_loss_sources(loss)
+            self._check_class_count(loss)
             self._check_gradient_flow(analysis, loss)
 
     def _model_outputs(self, loss: str | None, ops: set[str], graph: nx.MultiDiGraph) -> list[str]:
@@ -449,6 +450,40 @@ class _Analyzer:
                         code="loss_wiring",
                         edge=edge,
                     )
+
+    def _check_class_count(self, loss: str) -> None:
+        """A classifier needs one output per class of the data set feeding its target."""
+        spec = self.info[loss].spec
+        if spec is None or spec.type_id not in ("CrossEntropyLoss", "NLLLoss"):
+            return
+        wires = {
+            e.target_port: e.source
+            for e in self.inputs_of[loss].get("prediction", []) + self.inputs_of[loss].get("target", [])
+        }
+        prediction = self.info.get(wires.get("prediction", ""), NodeInfo(spec=None)).out_shapes.get("out")
+        data = next((e.source for e in self.inputs_of.get(wires.get("target", ""), {}).get("data", [])), None)
+        source = self.info[data] if data else None
+        if prediction is None or len(prediction) < 2 or source is None or source.spec is None:
+            return
+        count = source.spec.class_count(source.params or {}) if source.spec.class_count else None
+        if not count:
+            return
+        outputs = int(prediction[1])
+        feeder = self.doc.node(wires["prediction"]).name
+        if outputs < count:
+            self.error(
+                f"{label(self.doc, loss)}: '{feeder}' gives {outputs} class scores but "
+                f"'{self.doc.node(data).name}' has {count} classes; set '{feeder}' to {count} outputs",
+                loss,
+                code="class_count",
+            )
+        elif outputs > count:
+            self.warn(
+                f"{label(self.doc, loss)}: '{feeder}' gives {outputs} class scores but "
+                f"'{self.doc.node(data).name}' has only {count} classes; {count} outputs are enough",
+                loss,
+                code="class_count",
+            )
 
     def _check_gradient_flow(self, analysis: Analysis, loss: str) -> None:
         graph = self.doc.nx_graph()

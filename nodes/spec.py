@@ -137,6 +137,9 @@ class NodeSpec:
     check_dtypes: DTypeCheckFn | None = None
     # Zero gradient almost everywhere (Step): layers before it cannot learn.
     blocks_gradient: bool = False
+    # Data sets: how many classes the targets hold for these parameters (None: regression
+    # or unknown without reading the data), so analysis can check the classifier's width.
+    class_count: Callable[[Params], int | None] | None = None
     # Sample configurations: (parameter overrides, input shapes). The catalog test runs
     # each through torch; the node reference in docs/ shows them.
     examples: tuple[tuple[dict[str, Any], tuple[Shape, ...]], ...] = ()

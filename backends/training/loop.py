@@ -418,6 +418,11 @@ class _Trainer:
                 self.emit(view)
 
     def _finish(self, reason: str, epochs_run: int, best_epoch: int) -> None:
+        if self.job.views and reason != "completed":
+            # A stopped or early-stopped run ends with a picture of the weights it keeps.
+            view = self.evaluator.view(epochs_run, last=True)
+            if view is not None:
+                self.emit(view)
         split = self.feed.test or self.feed.val or self.feed.train
         metrics, confusion = self.evaluator.final(split)
         finished = Finished(

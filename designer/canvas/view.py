@@ -121,6 +121,7 @@ class CanvasView(QGraphicsView):
         }
         if moves:
             self._scene.controller.move_nodes(moves, final=True)
+        self.fit_all()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0
@@ -161,6 +162,23 @@ class CanvasView(QGraphicsView):
         super().mouseReleaseEvent(event)
 
     # ---- background grid ----------------------------------------------------------------
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        """An empty canvas says how to begin, instead of showing a blank grid."""
+        if len(self._scene.controller.doc):
+            return
+        painter.save()
+        painter.resetTransform()
+        painter.setPen(self.palette().placeholderText().color())
+        font = painter.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        painter.setFont(font)
+        painter.drawText(
+            self.viewport().rect(),
+            Qt.AlignmentFlag.AlignCenter,
+            "Drag a data set from the palette to begin,\nor open one of the File ▸ Examples.",
+        )
+        painter.restore()
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         s = st.cached_style()

@@ -11,14 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDoubleValidator, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSizePolicy,
     QStyle,
@@ -33,6 +32,7 @@ from designer.controller import DocumentController
 from designer.training import text
 from designer.training.banner import Banner
 from designer.training.run_diff import RunSetup, setup_of
+from designer.training.run_status import RunStatus
 from designer.training.runs import RunHistory
 from designer.training.settings_form import SettingsForm
 from designer.training.worker import TrainingRunner
@@ -127,7 +127,7 @@ class TrainingPanel(QWidget):
         font.setBold(True)
         self.train_button.setFont(font)
         self.train_button.clicked.connect(self.train)
-        self.pause_button.clicked.connect(self._toggle_pause)
+        self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop)
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button, 2)
@@ -138,15 +138,8 @@ class TrainingPanel(QWidget):
         self.banner = Banner("error")
         self.changed_notice = Banner("info")
 
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("not started")
-        self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.run_status = RunStatus()
+        self.progress, self.status = self.run_status.progress, self.run_status.label
 
         self.form = SettingsForm(MAIN_SETTINGS, advanced=MORE_SETTINGS)
         self.form.changed.connect(self._write_setting)
@@ -168,7 +161,7 @@ class TrainingPanel(QWidget):
 
         self.save_button = QPushButton("Save weights…")
         self.save_button.setToolTip("Write the trained weights as a safetensors file")
-        self.save_button.clicked.connect(self._save_weights_clicked)
+        self.save_button.clicked.connect(self.save_weights_dialog)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -177,8 +170,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.blocker)
         layout.addWidget(self.banner)
         layout.addWidget(self.changed_notice)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
+        layout.addWidget(self.run_status)
         layout.addLayout(lr_row)
         layout.addWidget(_heading("Settings"))
         layout.addWidget(self.form)
@@ -241,7 +233,8 @@ class TrainingPanel(QWidget):
         if blockers:
             more = len(blockers) - 1
             extra = f"(and {more} more problem{'s' if more > 1 else ''} on the canvas)" if more else ""
-            self.blocker.show_message("Cannot train yet", blockers[0].message, "")
+            message = blockers[0].message
+            self.blocker.show_message("Cannot train yet", message[:1].upper() + message[1:], "")
             self.blocker.hint.setText(extra)
             self.blocker.hint.setVisible(bool(extra))
         else:
@@ -296,9 +289,7 @@ class TrainingPanel(QWidget):
         self.outcome, self.run_started, self._stopping = None, None, False
         self.banner.hide()
         self.changed_notice.hide()
-        self.progress.setValue(0)
-        self.progress.setFormat("starting…")
-        self.status.setText("Preparing the model and data…")
+        self.run_status.starting()
         self.run_starting.emit()
         base_dir = self.controller.path.parent if self.controller.path else None
         self.runner.start(snapshot, settings, base_dir, report_interval=self.report_interval)
@@ -314,7 +305,8 @@ class TrainingPanel(QWidget):
             self._update_buttons()
 
     @Slot()
-    def _toggle_pause(self) -> None:
+    def toggle_pause(self) -> None:
+        """Pause a running run, or resume a paused one (with a newly typed learning rate)."""
         if self.runner.paused:
             if self.lr_edit.text() != self._paused_lr:
                 self.apply_learning_rate()  # typed but not applied: Resume means "go on with this"
@@ -342,38 +334,23 @@ class TrainingPanel(QWidget):
 
     @Slot(object)
     def _on_event(self, event: object) -> None:
+        self.run_status.show_event(event)
         if isinstance(event, ev.RunStarted):
             self.run_started = event
-            parts = [f"Training on {event.device}", f"{event.trainable_parameters:,} parameters"]
-            parts.append(f"{event.train_samples:,} training samples")
-            self.status.setText(text.SEP.join(parts) + "".join(f"\n{note}" for note in event.notes))
         elif isinstance(event, ev.Progress):
             self._on_progress(event)
         elif isinstance(event, ev.Paused):
             self._paused_lr = self.lr_edit.text()
-            self.status.setText(f"Paused at step {event.step:,}. Change the learning rate or resume.")
             self._update_buttons()
         elif isinstance(event, ev.Resumed):
-            self.status.setText(f"Resumed at step {event.step:,} with learning rate {event.learning_rate:g}.")
             self._update_buttons()
-        elif isinstance(event, ev.Finished):
-            self._on_finished(event)
         elif isinstance(event, ev.Failed):
             title = FAILURE_TITLES.get(event.kind, FAILURE_TITLES["error"])
             message = event.message[:1].upper() + event.message[1:]
             self.banner.show_message(title, message + ("." if not message.endswith(".") else ""), event.hint)
-            at = f" at step {event.step:,}" if event.step else ""
-            kept = "; the weights are the last good ones" if event.step else ""
-            self.status.setText(f"Training stopped{at}{kept}.")
-            self.progress.setFormat("failed")
         self.event.emit(event)
 
     def _on_progress(self, event: ev.Progress) -> None:
-        epochs = self.run_started.epochs if self.run_started else 0
-        self.progress.setValue(round(event.fraction_done * 1000))
-        self.progress.setFormat(
-            text.progress_line(event.epoch, epochs, event.samples_per_second, event.eta_seconds)
-        )
         if not self.lr_edit.hasFocus():
             self.lr_edit.setText(f"{event.learning_rate:g}")
         levels = {
@@ -383,17 +360,6 @@ class TrainingPanel(QWidget):
         }
         if levels:
             self.gradient_levels.emit(levels)
-
-    def _on_finished(self, event: ev.Finished) -> None:
-        how = {"completed": "Completed", "stopped": "Stopped", "early stopping": "Stopped early"}
-        epochs = f"{event.epochs_run} epoch{'s' if event.epochs_run != 1 else ''}"
-        line = (
-            f"{how.get(event.reason, event.reason)} after {epochs} in {text.duration(event.elapsed_seconds)}"
-        )
-        self.status.setText(line + text.SEP + text.metrics(event.test_metrics))
-        if event.reason != "stopped":
-            self.progress.setValue(1000)
-        self.progress.setFormat(how.get(event.reason, event.reason).lower())
 
     @Slot(object)
     def _on_done(self, outcome: Any) -> None:
@@ -434,10 +400,15 @@ class TrainingPanel(QWidget):
         return path
 
     @Slot()
-    def _save_weights_clicked(self) -> None:
+    def save_weights_dialog(self) -> None:
+        """Ask for a file name, then save the last run's weights there."""
         path = self._ask_weights_path()
         if path:
             self.save_weights(Path(path))
+
+    # Earlier names, still used by the main window's menus.
+    _toggle_pause = toggle_pause
+    _save_weights_clicked = save_weights_dialog
 
     def save_weights(self, path: Path) -> bool:
         """Write the last run's weights; a failure shows in the banner, never as a crash."""

@@ -28,10 +28,12 @@ from designer.training import plot_style, text
 from designer.training.buffers import XY, Series, Smoother
 from designer.training.histogram_view import HistogramView
 from designer.training.model_view import ModelView
+from designer.training.pacing import FramePacer
 from designer.training.results import ResultsView
 
-REDRAW_MS = 40  # 25 Hz: smooth to the eye, cheap for the GUI thread
+REDRAW_MS = 40  # 25 Hz at most: smooth to the eye; the pacer slows it when drawing is costly
 SMOOTHING = 0.9
+FEW_EPOCHS = 30
 METRIC_TITLES = {"accuracy": "Validation accuracy", "r2": "Validation R²", "mae": "Validation MAE"}
 
 
@@ -69,8 +71,19 @@ class TrainingPlots(QWidget):
         self._dirty: set[str] = set()
         self._pending: dict[str, object] = {}
         self._timer = QTimer(self)
-        self._timer.setInterval(REDRAW_MS)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self._tick)
+        self._pacer = FramePacer(self._timer, fastest_ms=REDRAW_MS)
+        # Which widget shows each part: parts on hidden tabs wait until their tab is shown.
+        self._shown_by: dict[str, QWidget] = {
+            "loss": self.loss_plot,
+            "epoch": self.epoch_plot,
+            "grad": self.grad_plot,
+            "lr": self.lr_plot,
+            "histograms": self.histograms,
+            "view": self.view_plot,
+            "finished": self.results,
+        }
+        self.tabs.currentChanged.connect(lambda _index: self._mark())
         self._handlers = {
             ev.RunStarted: self._on_started,
             ev.Progress: self._on_progress,
@@ -80,6 +93,7 @@ class TrainingPlots(QWidget):
             ev.RegressionCurve: self._on_view,
             ev.Resumed: self._on_resumed,
             ev.Finished: self._on_finished,
+            ev.Failed: self._on_failed,
         }
         self.reset()
 
@@ -157,7 +171,7 @@ class TrainingPlots(QWidget):
 
     def _mark(self, *parts: str) -> None:
         self._dirty.update(parts)
-        if not self._timer.isActive():
+        if self._dirty and not self._timer.isActive():
             self._timer.start()
 
     def _build_gradients_tab(self) -> None:
@@ -189,6 +203,7 @@ class TrainingPlots(QWidget):
     def reset(self) -> None:
         """Forget the previous run's data (call before a new run starts)."""
         self._timer.stop()
+        self._pacer.pause()
         for buffer in (self.step_loss, self.smoothed, self.epochs, self.train_loss, self.val_loss):
             buffer.clear()
         self.learning_rates.clear()
@@ -208,6 +223,8 @@ class TrainingPlots(QWidget):
         for line in [i for i in self.loss_plot.getPlotItem().items if isinstance(i, pg.InfiniteLine)]:
             self.loss_plot.getPlotItem().removeItem(line)
         self.best_line.setVisible(False)
+        for plot in (self.epoch_plot, self.metric_plot):
+            plot.getPlotItem().enableAutoRange(x=True)
         self.model_view.reset([], None)
         self.histograms.reset()
         self.results.reset()
@@ -221,8 +238,7 @@ class TrainingPlots(QWidget):
         if handler is None:
             return
         handler(event)
-        if self._dirty and not self._timer.isActive():
-            self._timer.start()
+        self._mark()
 
     def _on_started(self, event: ev.RunStarted) -> None:
         self.reset()
@@ -231,6 +247,9 @@ class TrainingPlots(QWidget):
         self.histograms.reset(event.layer_names)
         for index, name in enumerate(event.layer_names):
             self._grad_curve(name, index)
+        # Per-epoch plots span the planned epochs: they fill up like a progress chart.
+        for plot in (self.epoch_plot, self.metric_plot):
+            plot.getPlotItem().setXRange(0.5, max(event.epochs, 1) + 0.5, padding=0.02)
         if event.task == "regression":
             self.view_plot.getPlotItem().setTitle("Fit", color=plot_style.foreground().name(), size="10pt")
 
@@ -294,19 +313,49 @@ class TrainingPlots(QWidget):
         self.learning_rates.extend(float(event.step), event.learning_rate)
         self._dirty.add("lr")
 
+    def _fit_epochs(self) -> None:
+        """The run is over: per-epoch plots shrink from the planned epochs to those run."""
+        for plot in (self.epoch_plot, self.metric_plot):
+            plot.getPlotItem().enableAutoRange(x=True)
+
+    def _on_failed(self, event: ev.Failed) -> None:
+        self._fit_epochs()
+        if event.step:
+            colour = plot_style.colour(2)
+            line = pg.InfiniteLine(
+                pos=event.step,
+                angle=90,
+                pen=pg.mkPen(colour, style=pg.QtCore.Qt.PenStyle.DashLine),
+                label="failed" if event.kind != "nan" else "diverged",
+                labelOpts={"position": 0.5, "color": colour},
+            )
+            self.loss_plot.addItem(line)
+
     def _on_finished(self, event: ev.Finished) -> None:
+        self._fit_epochs()
         self.finished = event
         self._pending["finished"] = event
         self._dirty.add("finished")
 
     # ---- drawing -------------------------------------------------------------------
 
-    def flush(self) -> None:
-        """Redraw whatever changed since the last tick; stops the timer when idle."""
-        dirty, self._dirty = self._dirty, set()
-        if not dirty:
-            self._timer.stop()
+    def _tick(self) -> None:
+        """A timer frame: draw what changed and can be seen; hidden parts stay dirty."""
+        self._pacer.tick()
+        visible = {part for part in self._dirty if self._shown_by[part].isVisible()}
+        if not visible:
+            self._timer.stop()  # restarted by new data or a tab change
+            self._pacer.pause()
             return
+        self._dirty -= visible
+        self._draw(visible)
+
+    def flush(self) -> None:
+        """Draw everything that changed now, seen or not (tests, screenshots, end of a run)."""
+        dirty, self._dirty = self._dirty, set()
+        self._draw(dirty)
+
+    def _draw(self, dirty: set[str]) -> None:
         if "loss" in dirty:
             x = self.step_loss.x.values
             self.loss_curve.setData(x, self.step_loss.y.values)
@@ -346,7 +395,19 @@ class TrainingPlots(QWidget):
                     finite=False,
                 )
             self.metric_curves[name].setData(x, series.values)
+        self._mark_points(len(x) <= FEW_EPOCHS)
         self._title_metrics()
+
+    def _mark_points(self, few: bool) -> None:
+        """Dots on per-epoch curves while there are few epochs: one epoch is a point, not a line."""
+        curves = [self.train_epoch_curve, self.val_epoch_curve, *self.metric_curves.values()]
+        for curve in curves:
+            if (curve.opts["symbol"] is not None) != few:
+                colour = curve.opts["pen"].color()
+                curve.setSymbol("o" if few else None)
+                curve.setSymbolSize(5)
+                curve.setSymbolBrush(colour)
+                curve.setSymbolPen(colour)
 
     def _title_metrics(self) -> None:
         names = list(self.val_metrics)

@@ -25,7 +25,10 @@ def resolve_auto(params: Params, name: str, actual: int, what: str) -> int:
     if declared is None:
         return actual
     if declared != actual:
-        raise ShapeError(f"expects {declared} {what} but receives {actual}")
+        raise ShapeError(
+            f"expects {declared} {what} but receives {actual}; set {name} to {actual}, or to auto "
+            "to follow the incoming wire"
+        )
     return int(declared)
 
 

@@ -110,6 +110,22 @@ def _features(default: int) -> IntParam:
     )
 
 
+# Classes each built-in data set has; "param" means its `classes` parameter decides.
+# Regression and user files are absent (unknown without reading the data).
+CLASS_COUNTS: dict[str, int | str] = {
+    "Spirals": "param",
+    "Blobs": "param",
+    "Moons": 2,
+    "Circles": 2,
+    "XorData": 2,
+    "LinearlySeparable": 2,
+    "Iris": 3,
+    "Wine": 3,
+    "BreastCancer": 2,
+    "Digits": 10,
+}
+
+
 def wants_augmentation(params: Params) -> bool:
     return bool(params.get("augment_flip") or params.get("augment_shift") or params.get("augment_noise"))
 
@@ -128,6 +144,7 @@ def source(
     examples: tuple[dict, ...] = ({},),
     advise: Callable[[Params, Sequence[Shape], Sequence[str]], list[str]] | None = None,
 ) -> NodeSpec:
+    classes = CLASS_COUNTS.get(type_id)
     """A data set node: no inputs; outputs x and y; shared preparation parameters."""
     return NodeSpec(
         type_id=type_id,
@@ -143,6 +160,9 @@ def source(
         key_params=key_params,
         examples=tuple((overrides, ()) for overrides in examples),
         advise=advise,
+        class_count=(lambda params: params.get("classes"))
+        if classes == "param"
+        else (lambda params: classes),
     )
 
 

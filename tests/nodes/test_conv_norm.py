@@ -327,7 +327,11 @@ def test_channel_mismatch_names_both_counts(
     expected: str,
 ) -> None:
     assert _torch_shape(make_torch(), sample) is None
-    assert _only_error(_single(type_id, sample, **params)[2]) == expected
+    message = _only_error(_single(type_id, sample, **params)[2])
+    received = expected.rsplit("receives ", 1)[1].split(" ")[0]
+    # The message names both counts, then how to fix it.
+    assert message.startswith(expected + "; set ")
+    assert message.endswith(f" to {received}, or to auto to follow the incoming wire")
 
 
 def test_groups_must_divide_the_input_channels() -> None:

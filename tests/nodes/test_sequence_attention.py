@@ -68,7 +68,8 @@ def test_suggested_head_counts_are_accepted(heads: int) -> None:
 def test_a_declared_embed_dim_must_match_the_input() -> None:
     _, _, analysis = _single("SelfAttention", [5, 8], {"embed_dim": 16})
     assert _errors(analysis) == [
-        "Multi-head self-attention 'layer' expects 16 input features but receives 8 from 'x'"
+        "Multi-head self-attention 'layer' expects 16 input features but receives 8 from 'x'; "
+        "set embed_dim to 8, or to auto to follow the incoming wire"
     ]
 
 
@@ -208,7 +209,10 @@ def test_rnn_relu_and_no_bias_are_written_and_counted() -> None:
 
 def test_a_declared_input_size_must_match() -> None:
     _, _, analysis = _single("GRU", [5, 4], {"input_size": 8})
-    assert _errors(analysis) == ["GRU 'layer' expects 8 input features but receives 4 from 'x'"]
+    assert _errors(analysis) == [
+        "GRU 'layer' expects 8 input features but receives 4 from 'x'; "
+        "set input_size to 4, or to auto to follow the incoming wire"
+    ]
 
 
 # --- the dropout advice ----------------------------------------------------------------

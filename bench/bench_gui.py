@@ -1,0 +1,486 @@
+"""GUI benchmarks, measured side by side in one run (medians and ratios, not pass/fail).
+
+a. Event-loop latency while a run trains in the window: a 10 ms single-shot timer probe
+   restarted on every tick; lateness = how long after its due time the loop ran it.
+   p95 and max, idle window first for reference.
+b. Training throughput from the window (Train pressed, plots live) against headless
+   run_training of the same project and settings, interleaved: samples per second of
+   the training loop, and wall time from start to the end of the run.
+   (a) and (b) run once with torch's default threads and once with
+   torch.set_num_threads(1), each in a fresh process, to see whether torch's threads
+   and the GUI thread fight over the cores.
+c. Launch to the first painted window (designer.app.time_to_first_paint), fresh
+   interpreter each time.
+d. Canvas of 500 and 2,000 nodes (a chain of Linear/ReLU): scene build, full repaint
+   (cold: cards not yet cached as pixmaps; warm), and one drag step of a card.
+e. Revalidation (nodes.analysis.analyze) after one edit on a 500-node graph, and the
+   whole window's reaction to that edit.
+
+    python -m bench.bench_gui [--runs 5] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "resources" / "examples"
+RESULT = "RESULT "
+# (example, epochs): each run trains for a few seconds on a 2-core CPU.
+TRAINING_CASES = [("spiral_mlp", 300), ("digits_cnn", 50)]
+QUICK_CASES = [("spiral_mlp", 60), ("digits_cnn", 10)]
+PROBE_MS = 10
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def timed(action: Callable[[], object]) -> float:
+    """Milliseconds `action` took."""
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
+
+
+def emit(data: dict[str, Any]) -> None:
+    print(RESULT + json.dumps(data), flush=True)
+
+
+def run_child(*args: str, timeout: float = 900) -> dict[str, Any]:
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.bench_gui", "--child", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith(RESULT)]
+    if result.returncode != 0 or not lines:
+        raise RuntimeError(f"child {args} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
+    return json.loads(lines[-1][len(RESULT) :])
+
+
+def make_app() -> Any:
+    """The app's QApplication and theme, as `launch` sets them up."""
+    from designer.app import application
+    from designer.theme import apply_theme
+
+    app = application()
+    apply_theme(app)
+    return app
+
+
+def make_window() -> Any:
+    from PySide6.QtCore import QSettings
+
+    from designer.controller import DocumentController
+    from designer.main_window import MainWindow
+    from designer.recent import RecentFiles
+
+    scratch = Path(os.environ.get("TMPDIR", "/tmp")) / f"netcanvas-bench-{os.getpid()}.ini"
+    window = MainWindow(
+        DocumentController(), RecentFiles(QSettings(str(scratch), QSettings.Format.IniFormat))
+    )
+    window.show()
+    return window
+
+
+def wait_until(app: Any, done: Callable[[], bool], timeout: float, signal: Any = None) -> None:
+    """Run the event loop, as app.exec() would, until `done()` (checked when `signal` fires
+    and every 50 ms)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    deadline = time.perf_counter() + timeout
+
+    def check(*_args: object) -> None:
+        if done() or time.perf_counter() > deadline:
+            loop.quit()
+
+    poll = QTimer()
+    poll.timeout.connect(check)
+    poll.start(50)
+    if signal is not None:
+        signal.connect(check)
+    if not done():
+        loop.exec()
+    poll.stop()
+    if signal is not None:
+        signal.disconnect(check)
+    if not done():
+        raise TimeoutError("gave up waiting")
+
+
+class LatencyProbe:
+    """A single-shot timer restarted on every tick; records how late each tick ran."""
+
+    def __init__(self, interval_ms: int = PROBE_MS) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.interval = interval_ms / 1000
+        self.samples: list[float] = []  # lateness in ms
+        self.recording = False
+        self._due = 0.0
+        self._timer = QTimer()
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._due = time.perf_counter() + self.interval
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.recording:
+            self.samples.append(max(0.0, (now - self._due) * 1000))
+        self._due = now + self.interval
+        self._timer.start()
+
+    def take(self) -> list[float]:
+        samples, self.samples = self.samples, []
+        return samples
+
+
+# ---- child: (a) latency and (b) throughput -------------------------------------------------
+
+
+def train_in_window(app: Any, panel: Any, probe: LatencyProbe) -> dict[str, Any]:
+    """Press Train and wait for the end, probing the event loop meanwhile."""
+    finished: list[Any] = []
+    panel.run_done.connect(finished.append)
+    probe.take()
+    wall, cpu = time.perf_counter(), time.process_time()
+    probe.recording = True
+    assert panel.train(), "the window refused to train"
+    wait_until(app, lambda: bool(finished), 300, panel.run_done)
+    probe.recording = False
+    elapsed = time.perf_counter() - wall
+    busy = (time.process_time() - cpu) / elapsed
+    panel.run_done.disconnect(finished.append)
+    outcome = finished[0]
+    assert outcome is not None and outcome.failed is None, outcome and outcome.failed
+    rate = outcome.history[-1].samples_per_second
+    return {"rate": rate, "wall": elapsed, "busy": busy, "lateness": probe.take()}
+
+
+def train_headless(doc: Any, settings: Any) -> dict[str, Any]:
+    """The same project and settings through run_training on this thread, no window involved."""
+    from backends.training.loop import TrainingJob, run_training
+
+    wall = time.perf_counter()
+    outcome = run_training(TrainingJob(doc.copy(), settings), lambda event: None)
+    assert outcome.failed is None, outcome.failed
+    return {"rate": outcome.history[-1].samples_per_second, "wall": time.perf_counter() - wall}
+
+
+def child_training(threads: int, runs: int, quick: bool) -> None:
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)  # before any run: the training thread starts with it
+    app = make_app()
+    from nodes.training_settings import TrainingSettings
+
+    window = make_window()
+    panel = window.training.panel
+    probe = LatencyProbe()
+    probe.start()
+    # The device probe imports torch on the training thread 1.5 s after the window shows.
+    with contextlib.suppress(TimeoutError):
+        wait_until(app, lambda: panel.runner.devices is not None, 10)
+    results: dict[str, Any] = {"threads": torch.get_num_threads(), "cases": []}
+
+    # Reference: the window open, nothing running.
+    probe.take()
+    probe.recording = True
+    end = time.perf_counter() + (0.5 if quick else 2.0)
+    wait_until(app, lambda: time.perf_counter() > end, 10)
+    probe.recording = False
+    results["idle"] = probe.take()
+
+    for name, epochs in QUICK_CASES if quick else TRAINING_CASES:
+        window.open_example(name)
+        panel.set_setting("epochs", epochs)
+        window.controller.undo_stack.setClean()
+        doc = window.controller.doc
+        settings = TrainingSettings.from_dict(doc.settings.get("training"))
+        train_in_window(app, panel, probe), train_headless(doc, settings)  # warm-up
+        pairs = []
+        for _ in range(runs):  # interleaved so drift on the machine hits both alike
+            pairs.append((train_in_window(app, panel, probe), train_headless(doc, settings)))
+        results["cases"].append(
+            {
+                "name": name,
+                "epochs": epochs,
+                "window_rate": statistics.median(w["rate"] for w, _ in pairs),
+                "headless_rate": statistics.median(h["rate"] for _, h in pairs),
+                "window_wall": statistics.median(w["wall"] for w, _ in pairs),
+                "headless_wall": statistics.median(h["wall"] for _, h in pairs),
+                "lateness": [x for w, _ in pairs for x in w["lateness"]],
+                "busy": statistics.median(w["busy"] for w, _ in pairs),
+            }
+        )
+    probe.stop()
+    window.controller.undo_stack.setClean()
+    panel.shutdown()
+    window.close()
+    emit(results)
+
+
+# ---- child: (d) canvas and (e) revalidation ------------------------------------------------
+
+
+def chain(count: int) -> Any:
+    """Input followed by alternating Linear and ReLU, wired in a chain, 25 cards a row."""
+    from nodes.graph import GraphDocument
+
+    doc = GraphDocument(f"chain of {count}")
+    previous = doc.add_node("Input", params={"shape": [8]}).id
+    for i in range(1, count):
+        position = (i % 25 * 200.0, i // 25 * 160.0)
+        node = doc.add_node(("Linear", "ReLU")[i % 2], position=position)
+        doc.connect(previous, "out", node.id, "in")
+        previous = node.id
+    return doc
+
+
+def child_canvas(repeats: int) -> None:
+    app = make_app()
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QPixmapCache
+    from PySide6.QtTest import QTest
+
+    from nodes.analysis import analyze
+
+    window = make_window()
+    wait_until(app, lambda: window.view.isVisible(), 10)
+    controller, scene, view = window.controller, window.scene, window.view
+    viewport = view.viewport()
+    results: dict[str, Any] = {"viewport": [viewport.width(), viewport.height()]}
+
+    def repaint() -> float:
+        return timed(viewport.repaint)
+
+    for count in (500, 2000):
+        doc = chain(count)
+        opened = timed(lambda d=doc: controller.set_document(d, None))
+        app.processEvents()
+        rebuild = [timed(scene.rebuild) for _ in range(max(3, repeats // 3))]
+        view.fit_all()
+        QPixmapCache.clear()
+        scene.rebuild()  # fresh items: nothing cached yet
+        app.processEvents()  # layout and deferred work, not the paint under test
+        cold = repaint()
+        warm = [repaint() for _ in range(repeats)]
+        entry = {
+            "nodes": count,
+            "wires": len(scene.wire_items()),
+            "zoom_fit": view.zoom(),
+            "open_ms": opened,
+            "rebuild_ms": statistics.median(rebuild),
+            "repaint_cold_ms": cold,
+            "repaint_warm_ms": statistics.median(warm),
+        }
+        # At 100 % zoom, as when editing: a screenful of cards.
+        view.resetTransform()
+        middle = doc.nodes()[count // 2].id
+        view.center_on_node(middle)
+        app.processEvents()
+        entry["repaint_100_ms"] = statistics.median(repaint() for _ in range(repeats))
+        # One drag step: the mouse moves, the card and its wires follow, the view repaints.
+        item = scene.node_item(middle)
+        start = controller.doc.node(middle).position
+        grab = view.mapFromScene(item.mapToScene(item.name_rect().center()))
+        QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, grab)
+        app.processEvents()
+        steps = []
+        for i in range(1, 4 * repeats + 1):
+            to = grab + QPointF(7 * i, 3 * i).toPoint()
+
+            def step(to: Any = to) -> None:
+                QTest.mouseMove(viewport, to)
+                app.processEvents()  # the repaint the move asked for
+
+            steps.append(timed(step))
+        QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to)
+        app.processEvents()
+        assert controller.doc.node(middle).position != start, "the drag did not move the card"
+        entry["drag_step_ms"] = statistics.median(steps)
+        entry["drag_step_max_ms"] = max(steps)
+        results[str(count)] = entry
+
+    # (e) one edit, then revalidation, on 500 nodes.
+    doc = chain(500)
+    controller.set_document(doc, None)
+    app.processEvents()
+    linear = [n.id for n in doc.nodes() if n.type_id == "Linear"][len(doc) // 4]
+    analyses, reactions = [], []
+    for i in range(repeats * 2):
+        doc.set_param(linear, "out_features", 16 + i % 2)
+        analyses.append(timed(lambda: analyze(doc)))
+    for i in range(repeats * 2):
+        # The user's path: one undoable edit, then the analysis and everything that shows it.
+        def edit_and_react(i: int = i) -> None:
+            controller.set_param(linear, "out_features", 32 + i % 2)
+            controller.reanalyze()
+
+        reactions.append(timed(edit_and_react))
+    results["analyze_ms"] = statistics.median(analyses)
+    results["analyze_max_ms"] = max(analyses)
+    results["react_ms"] = statistics.median(reactions)
+    results["problems"] = len(controller.analysis.problems)
+    controller.undo_stack.setClean()
+    window.close()
+    emit(results)
+
+
+# ---- the report -------------------------------------------------------------------------------
+
+
+def describe_machine() -> str:
+    import pyqtgraph
+    import PySide6
+    import torch
+
+    platform = os.environ.get("QT_QPA_PLATFORM", "offscreen")
+    return (
+        f"PySide6 {PySide6.__version__}, pyqtgraph {pyqtgraph.__version__}, torch {torch.__version__} "
+        f"(default {torch.get_num_threads()} threads), {os.cpu_count()} CPU cores, Qt platform {platform}"
+    )
+
+
+def report_training(by_threads: list[dict[str, Any]], runs: int) -> None:
+    print(f"\n(a) event-loop latency while training in the window ({PROBE_MS} ms probe, lateness in ms)")
+    print(f"{'case':<22} {'threads':>7} {'ticks':>6} {'p95':>7} {'max':>7} {'cores busy':>11}  target")
+    for result in by_threads:
+        t = result["threads"]
+        idle = result["idle"]
+        p95, worst = percentile(idle, 95), max(idle)
+        print(f"{'idle window':<22} {t:>7} {len(idle):>6} {p95:>7.1f} {worst:>7.1f}")
+        for case in result["cases"]:
+            late = case["lateness"]
+            label = f"training {case['name']}"
+            print(
+                f"{label:<22} {t:>7} {len(late):>6} {percentile(late, 95):>7.1f} {max(late):>7.1f}"
+                f" {case['busy']:>11.2f}  p95 <= 33, max <= 150"
+            )
+    print(f"\n(b) training throughput, window / headless run_training (interleaved, median of {runs})")
+    print(
+        f"{'project':<12} {'epochs':>6} {'threads':>7} {'window':>10} {'headless':>10} {'ratio':>7}"
+        f"  {'wall window':>11} {'headless':>9} {'ratio':>6}  target"
+    )
+    for result in by_threads:
+        for case in result["cases"]:
+            ratio = case["window_rate"] / case["headless_rate"]
+            wall = case["headless_wall"] / case["window_wall"]
+            print(
+                f"{case['name']:<12} {case['epochs']:>6} {result['threads']:>7} "
+                f"{case['window_rate']:>10,.0f} {case['headless_rate']:>10,.0f} {ratio:>6.2f}x"
+                f"  {case['window_wall']:>10.2f}s {case['headless_wall']:>8.2f}s {wall:>5.2f}x  >= 0.90x"
+            )
+    print("    samples/s of the training loop; wall = start to end of run; wall ratio = headless / window")
+    if len(by_threads) == 2:
+        default, single = by_threads
+        print(f"\n    torch threads {single['threads']} / {default['threads']} (same project, same window):")
+        for a, b in zip(default["cases"], single["cases"], strict=True):
+            p95 = percentile(b["lateness"], 95) / max(percentile(a["lateness"], 95), 1e-9)
+            worst = max(b["lateness"]) / max(max(a["lateness"]), 1e-9)
+            rate = b["window_rate"] / a["window_rate"]
+            print(
+                f"    {a['name']:<12} window samples/s {rate:>5.2f}x, latency p95 {p95:>5.2f}x,"
+                f" max {worst:>5.2f}x"
+            )
+
+
+def report_paint(times: list[float]) -> None:
+    print("\n(c) launch to first painted window (fresh interpreter each time)")
+    print(
+        f"    median of {len(times)}: {statistics.median(times):,.0f} ms"
+        f"   (min {min(times):,.0f}, max {max(times):,.0f})   target <= 1,000 ms"
+    )
+
+
+def report_canvas(result: dict[str, Any]) -> None:
+    w, h = result["viewport"]
+    print(f"\n(d) canvas: chain of Linear/ReLU, window 1440x900, viewport {w}x{h}, median times in ms")
+    print(f"{'measure':<48} {'500 nodes':>10} {'2,000':>10}  target (500 / 2,000)")
+    a, b = result["500"], result["2000"]
+    rows = [
+        ("scene built (GraphScene.rebuild)", "rebuild_ms", "<= 200 at 2,000"),
+        ("document opened (analysis + scene + panels)", "open_ms", ""),
+        ("full repaint, fit to view, cold (cards uncached)", "repaint_cold_ms", ""),
+        ("full repaint, fit to view, warm", "repaint_warm_ms", "<= 16 / <= 33"),
+        ("full repaint at 100 % zoom", "repaint_100_ms", "<= 16 / <= 33"),
+        ("one drag step (move + repaint), median", "drag_step_ms", "<= 8"),
+        ("one drag step, worst", "drag_step_max_ms", ""),
+    ]
+    for label, key, target in rows:
+        print(f"{label:<48} {a[key]:>10.1f} {b[key]:>10.1f}  {target}")
+    print(f"    fit-to-view zoom: {a['zoom_fit']:.2f} (500), {b['zoom_fit']:.2f} (2,000)")
+    print("\n(e) revalidation after one edit, 500-node graph (ms)")
+    print(
+        f"    nodes.analysis.analyze: median {result['analyze_ms']:.1f}, worst {result['analyze_max_ms']:.1f}"
+        "   target <= 20"
+    )
+    react = result["react_ms"]
+    print(f"    edit + analysis + window update (controller.set_param, reanalyze): median {react:.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="shorter runs (for a smoke run)")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.child:
+        kind, *rest = args.child
+        if kind == "training":
+            child_training(int(rest[0]), args.runs, args.quick)
+        elif kind == "canvas":
+            child_canvas(int(rest[0]))
+        return
+
+    print(f"netcanvas GUI benchmarks: {describe_machine()}")
+    quick = ["--quick"] if args.quick else []
+    by_threads = [run_child("training", str(n), "--runs", str(args.runs), *quick) for n in (0, 1)]
+    report_training(by_threads, args.runs)
+
+    from designer.app import time_to_first_paint
+
+    time_to_first_paint()  # warm-up: the first launch also fills the disk cache
+    report_paint([time_to_first_paint() for _ in range(args.runs)])
+
+    report_canvas(run_child("canvas", str(10 if not args.quick else 3)))
+
+
+if __name__ == "__main__":
+    main()

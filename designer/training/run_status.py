@@ -1,0 +1,70 @@
+"""Where a run stands, in a progress bar and one line of words, kept current from its events."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from backends.training import events as ev  # numpy only, no torch
+from designer.training import text
+
+STEPS = 1000  # progress bar resolution: 0.1 %
+ENDINGS = {"completed": "Completed", "stopped": "Stopped", "early stopping": "Stopped early"}
+
+
+class RunStatus(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, STEPS)
+        self.progress.setTextVisible(True)
+        self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.progress.setFormat("not started")
+        self.progress.setValue(0)
+        self.label = QLabel("")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.label)
+        self.epochs = 0
+
+    def say(self, words: str) -> None:
+        self.label.setText(words)
+
+    def starting(self) -> None:
+        self.epochs = 0
+        self.progress.setValue(0)
+        self.progress.setFormat("starting…")
+        self.say("Preparing the model and data…")
+
+    def show_event(self, event: object) -> None:
+        if isinstance(event, ev.RunStarted):
+            self.epochs = event.epochs
+            parts = [f"Training on {event.device}", f"{event.trainable_parameters:,} parameters"]
+            parts.append(f"{event.train_samples:,} training samples")
+            self.say(text.SEP.join(parts) + "".join(f"\n{note}" for note in event.notes))
+        elif isinstance(event, ev.Progress):
+            self.progress.setValue(round(event.fraction_done * STEPS))
+            self.progress.setFormat(
+                text.progress_line(event.epoch, self.epochs, event.samples_per_second, event.eta_seconds)
+            )
+        elif isinstance(event, ev.Paused):
+            self.say(f"Paused at step {event.step:,}. Change the learning rate or resume.")
+        elif isinstance(event, ev.Resumed):
+            self.say(f"Resumed at step {event.step:,} with learning rate {event.learning_rate:g}.")
+        elif isinstance(event, ev.Finished):
+            ending = ENDINGS.get(event.reason, event.reason)
+            epochs = f"{event.epochs_run} epoch{'s' if event.epochs_run != 1 else ''}"
+            line = f"{ending} after {epochs} in {text.duration(event.elapsed_seconds)}"
+            self.say(line + text.SEP + text.metrics(event.test_metrics))
+            if event.reason != "stopped":
+                self.progress.setValue(STEPS)
+            self.progress.setFormat(ending.lower())
+        elif isinstance(event, ev.Failed):
+            at = f" at step {event.step:,}" if event.step else ""
+            kept = "; the weights are the last good ones" if event.step else ""
+            self.say(f"Training stopped{at}{kept}.")
+            self.progress.setFormat("failed")

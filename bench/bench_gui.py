@@ -371,7 +371,8 @@ def describe_machine() -> str:
     platform = os.environ.get("QT_QPA_PLATFORM", "offscreen")
     return (
         f"PySide6 {PySide6.__version__}, pyqtgraph {pyqtgraph.__version__}, torch {torch.__version__} "
-        f"(default {torch.get_num_threads()} threads), {os.cpu_count()} CPU cores, Qt platform {platform}"
+        f"(default {torch.get_num_threads()} threads), {os.cpu_count()} CPU cores, Qt platform {platform}, "
+        f"load average {os.getloadavg()[0]:.1f} (other processes compete for the cores above 0)"
     )
 
 

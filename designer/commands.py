@@ -36,6 +36,8 @@ class RemoveNodes(QUndoCommand):
     def __init__(self, doc: GraphDocument, node_ids: list[str]) -> None:
         super().__init__("Delete" if len(node_ids) != 1 else f"Delete '{doc.node(node_ids[0]).name}'")
         self.doc = doc
+        # Restored in ascending place so each index is valid when it is used.
+        self.places = sorted((doc.node_index(n), doc.node(n)) for n in node_ids)
         self.nodes: list[Node] = [doc.node(n) for n in node_ids]
         ids = set(node_ids)
         self.edges = sorted(
@@ -53,8 +55,8 @@ class RemoveNodes(QUndoCommand):
             self.doc.remove_node(node.id)
 
     def undo(self) -> None:
-        for node in self.nodes:
-            self.doc.restore_node(node)
+        for index, node in self.places:
+            self.doc.restore_node(node, index)
         for edge in self.edges:
             self.doc.connect(edge.source, edge.source_port, edge.target, edge.target_port)
 

@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
             self._action("export_script", "Export &training script…", self.export_script, "Ctrl+Shift+E")
         )
         file_menu.addAction(
-            self._action("save_weights", "Save &weights…", self.training.panel._save_weights_clicked)
+            self._action("save_weights", "Save &weights…", self.training.panel.save_weights_dialog)
         )
         file_menu.addSeparator()
         file_menu.addAction(self._action("quit", "&Quit", self.close, k.Quit))
@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
         train = bar.addMenu("&Train")
         panel = self.training.panel
         train.addAction(self._action("train", "&Train", panel.train, "F5"))
-        train.addAction(self._action("pause", "&Pause / Resume", panel._toggle_pause, "F6"))
+        train.addAction(self._action("pause", "&Pause / Resume", panel.toggle_pause, "F6"))
         train.addAction(self._action("stop", "&Stop", panel.stop, "Shift+F5"))
 
     def _toggle_snap(self, checked: bool) -> None:

@@ -488,6 +488,9 @@ class _Analyzer:
     def _check_gradient_flow(self, analysis: Analysis, loss: str) -> None:
         graph = self.doc.nx_graph()
         trainable = {n for n in analysis.model_nodes if self.info[n].count.trainable}
+        unresolved = any(not self.info[n].out_shapes for n in analysis.model_nodes)
+        if unresolved:
+            return  # counts are unknown until the errors above are fixed; say nothing more
         if analysis.model_nodes and not trainable:
             self.warn(
                 "the network has no trainable parameters, so the optimizer has nothing "

@@ -179,14 +179,32 @@ class GraphDocument:
         self._emit(GraphEvent("node_removed", node_id=node_id, old=node))
         return node, wires
 
-    def restore_node(self, node: Node) -> None:
-        """Put back a node removed earlier, keeping its id (used by undo)."""
+    def restore_node(self, node: Node, index: int | None = None) -> None:
+        """Put back a node removed earlier, keeping its id and, given `index`, its place in
+        the node order, so an undone delete saves to the very same file (used by undo)."""
         if node.id in self._graph:
             raise GraphEditError(f"a node with id {node.id!r} already exists")
         registry.get(node.type_id)
         self._bump_id_counter(node.id)
-        self._graph.add_node(node.id, node=node)
+        if index is None or index >= len(self._graph):
+            self._graph.add_node(node.id, node=node)
+        else:
+            self._reinsert(node, index)
         self._emit(GraphEvent("node_added", node_id=node.id, new=node))
+
+    def node_index(self, node_id: str) -> int:
+        return list(self._graph.nodes).index(node_id)
+
+    def _reinsert(self, node: Node, index: int) -> None:
+        # networkx keeps insertion order and cannot insert in the middle: rebuild the storage.
+        old = self._graph
+        order = list(old.nodes)
+        order.insert(index, node.id)
+        graph = nx.MultiDiGraph()
+        for node_id in order:
+            graph.add_node(node_id, node=node if node_id == node.id else old.nodes[node_id]["node"])
+        graph.add_edges_from(old.edges(keys=True))
+        self._graph = graph
 
     def connect(self, source: str, source_port: str, target: str, target_port: str) -> Edge:
         src, dst = self.node(source), self.node(target)

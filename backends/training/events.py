@@ -104,6 +104,8 @@ class Finished:
     confusion: np.ndarray | None  # rows: true class, columns: predicted
     class_names: list[str]
     elapsed_seconds: float
+    split: str = "test"  # which split test_metrics describe: "test", "validation" or "training"
+    samples: int = 0  # how many samples that split holds
 
 
 @dataclass

@@ -423,7 +423,15 @@ class _Trainer:
             view = self.evaluator.view(epochs_run, last=True)
             if view is not None:
                 self.emit(view)
-        split = self.feed.test or self.feed.val or self.feed.train
+        split_name, split = next(
+            (name, part)
+            for name, part in (
+                ("test", self.feed.test),
+                ("validation", self.feed.val),
+                ("training", self.feed.train),
+            )
+            if part is not None
+        )
         metrics, confusion = self.evaluator.final(split)
         finished = Finished(
             reason=reason,
@@ -433,6 +441,8 @@ class _Trainer:
             confusion=confusion,
             class_names=list(getattr(self.splits, "class_names", []) or []),
             elapsed_seconds=time.perf_counter() - self.started,
+            split=split_name,
+            samples=len(split),
         )
         self.outcome.finished = finished
         self.emit(finished)

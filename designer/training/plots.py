@@ -315,8 +315,9 @@ class TrainingPlots(QWidget):
 
     def _fit_epochs(self) -> None:
         """The run is over: per-epoch plots shrink from the planned epochs to those run."""
-        for plot in (self.epoch_plot, self.metric_plot):
-            plot.getPlotItem().enableAutoRange(x=True)
+        last = max(int(self.epochs.values[-1]) if len(self.epochs) else 1, 1)
+        for plot in (self.epoch_plot, self.metric_plot):  # (auto range spreads one point over ±150)
+            plot.getPlotItem().setXRange(0.5, last + 0.5, padding=0.02)
 
     def _on_failed(self, event: ev.Failed) -> None:
         self._fit_epochs()

@@ -85,9 +85,12 @@ class ResultsView(QWidget):
         metrics = dict(event.test_metrics)
         lead = next((n for n in ("accuracy", "r2") if n in metrics), "loss" if "loss" in metrics else None)
         headline = text.metric(lead, metrics.pop(lead)) if lead else how.get(event.reason, "")
+        # Say which data the numbers describe, so they are not mistaken for validation figures.
+        split = getattr(event, "split", "test")
+        samples = getattr(event, "samples", 0)
+        headline = f"{split} {headline}" + (f" ({samples} samples)" if samples else "")
         self.headline.setText(headline[:1].upper() + headline[1:])
         epochs = f"{event.epochs_run} epoch{'' if event.epochs_run == 1 else 's'}"
-        # The engine evaluates the test split, else validation, else training data.
         details = (
             f"{how.get(event.reason, event.reason)} after {epochs} in {text.duration(event.elapsed_seconds)}"
         )

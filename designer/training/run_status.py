@@ -59,7 +59,8 @@ class RunStatus(QWidget):
             ending = ENDINGS.get(event.reason, event.reason)
             epochs = f"{event.epochs_run} epoch{'s' if event.epochs_run != 1 else ''}"
             line = f"{ending} after {epochs} in {text.duration(event.elapsed_seconds)}"
-            self.say(line + text.SEP + text.metrics(event.test_metrics))
+            on = f"{event.split} split" + (f" ({event.samples} samples)" if event.samples else "")
+            self.say(f"{line}{text.SEP}{on}: {text.metrics(event.test_metrics)}")
             if event.reason != "stopped":
                 self.progress.setValue(STEPS)
             self.progress.setFormat(ending.lower())

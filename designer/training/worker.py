@@ -134,6 +134,9 @@ class TrainingRunner(QObject):
         ended = _stop_thread(self._thread, self._live.control, timeout_ms)
         if ended:
             _RUNNING.pop(id(self._thread), None)
+            if self._worker is not None:  # a later start() gets a fresh thread and worker
+                self._run_requested.disconnect(self._worker.run)
+                self._probe_requested.disconnect(self._worker.probe_devices)
             self._thread = self._worker = None
             self._live.control = None
             self._probing = False

@@ -123,7 +123,11 @@ def test_a_run_fills_every_plot_and_the_confusion_matrix(qtbot: Any, views: Any)
     table = plots.results.table
     assert not table.isHidden() and table.rowCount() == 2 and table.columnCount() == 3  # + "right"
     assert np.array_equal(plots.results.counts(), outcome.finished.confusion)
-    assert plots.results.headline.text().startswith("Accuracy ")
+    test_size = len(outcome.finished.confusion.sum(axis=1).nonzero()[0]) and int(
+        outcome.finished.confusion.sum()
+    )
+    assert plots.results.headline.text().startswith("Test accuracy ")
+    assert f"({test_size} samples)" in plots.results.headline.text()
     assert panel.progress.value() == 1000 and panel.train_button.isEnabled()
     assert panel.save_button.isEnabled()
     # Undo takes the epochs back, like any other edit.
@@ -263,7 +267,8 @@ def test_a_graph_without_optimizer_cannot_train_and_says_why(qtbot: Any, views: 
     qtbot.waitUntil(lambda: not panel.train_button.isEnabled())
     blockers = panel.controller.analysis.training_blockers()
     assert blockers
-    assert not panel.blocker.isHidden() and panel.blocker.message.text().lower() == blockers[0].message.lower()
+    assert not panel.blocker.isHidden()
+    assert panel.blocker.message.text() == blockers[0].message[:1].upper() + blockers[0].message[1:]
     assert panel.train() is False and not panel.runner.running
     panel.controller.undo_stack.undo()
     qtbot.waitUntil(panel.train_button.isEnabled)

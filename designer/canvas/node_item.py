@@ -7,6 +7,7 @@ _relayout() when the content changes, so painting hundreds of cards stays cheap.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -103,7 +104,10 @@ class NodeItem(QGraphicsItem):
     def set_gradient(self, value: float | None) -> None:
         """Show the gradient gauge (during training) or hide it (None)."""
         shown = self.gradient is not None
+        unchanged = shown and value is not None and _gauge_bucket(value) == _gauge_bucket(self.gradient)
         self.gradient = value
+        if unchanged:
+            return  # the gauge would look the same; skip re-rendering the cached card
         if value is not None:
             self._gradient_colour = st.gradient_colour(value)
         if shown != (value is not None):
@@ -303,3 +307,8 @@ class NodeItem(QGraphicsItem):
         elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
             self.setZValue(1 if value else 0)  # a selected card comes to the front
         return super().itemChange(change, value)
+
+
+def _gauge_bucket(value: float) -> int:
+    """Gradient norms that draw the same gauge: steps of a twentieth of a decade."""
+    return round(math.log10(max(value, 1e-12)) * 20)

@@ -8,6 +8,7 @@ events the runner re-emits on the GUI thread.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,9 @@ def device_choices(found: list[str]) -> list[tuple[str, str]]:
     return [(f"auto ({best})", "auto"), *((d, d) for d in present)]
 
 
+GAUGE_INTERVAL = 0.25  # seconds between gradient-gauge updates on the canvas
+
+
 class TrainingPanel(QWidget):
     gradient_levels = Signal(object)  # dict[node id, latest gradient norm], or None when a run ends
     run_starting = Signal()  # views clear themselves
@@ -87,6 +91,7 @@ class TrainingPanel(QWidget):
         report_interval: float = 0.05,
     ) -> None:
         super().__init__(parent)
+        self._last_levels = 0.0
         self.controller = controller
         self.runner = runner or TrainingRunner(self)
         self.runs = RunHistory(self)
@@ -358,7 +363,11 @@ class TrainingPanel(QWidget):
             for name, values in event.grad_norms.items()
             if len(values) and name in self._node_of_attribute
         }
-        if levels:
+        now = time.monotonic()
+        # The canvas gauges are read by eye: a few updates a second suffice, and each one
+        # re-renders the cards, which competes with training for the interpreter.
+        if levels and now - self._last_levels >= GAUGE_INTERVAL:
+            self._last_levels = now
             self.gradient_levels.emit(levels)
 
     @Slot(object)

@@ -98,10 +98,13 @@ class ModelView:
             f"Decision boundary · epoch {event.epoch}", color=plot_style.foreground().name(), size="10pt"
         )
         if self.shown is None:
+            # Equal scales on both axes, so a spiral looks like a spiral in a short panel.
+            self.item.getViewBox().setAspectLocked(True)
             self.item.getViewBox().setRange(xRange=event.x_range, yRange=event.y_range, padding=0)
 
     def _show_curve(self, event: RegressionCurve) -> None:
         if self.shown is None:  # reset() emptied the legend
+            self.item.getViewBox().setAspectLocked(False)
             self.targets.setBrush(pg.mkBrush(plot_style.colour(0)))
             self.legend.addItem(self.targets, "data")
             self.legend.addItem(self.curve, "model")

@@ -37,9 +37,18 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = "RESULT "
-# (example, epochs): each run trains for a few seconds on a 2-core CPU.
-TRAINING_CASES = [("spiral_mlp", 300), ("digits_cnn", 50)]
-QUICK_CASES = [("spiral_mlp", 60), ("digits_cnn", 10)]
+# (label, example, epochs, {node name: {parameter: value}}): a few seconds a run on 2 cores.
+# Every example is under run_training's SMALL_MODEL (it trains those on one thread); the
+# widened CNN (80k parameters) is where torch's thread setting applies.
+WIDE = {"conv1": {"out_channels": 64}, "conv2": {"out_channels": 128}}
+TRAINING_CASES = [
+    ("spiral_mlp", "spiral_mlp", 300, {}),
+    ("digits_cnn", "digits_cnn", 50, {}),
+    ("digits_cnn 64/128 ch", "digits_cnn", 20, WIDE),
+]
+QUICK_CASES = [
+    (label, example, max(2, epochs // 5), edits) for label, example, epochs, edits in TRAINING_CASES
+]
 PROBE_MS = 10
 
 
@@ -174,8 +183,27 @@ class LatencyProbe:
 # ---- child: (a) latency and (b) throughput -------------------------------------------------
 
 
-def train_in_window(app: Any, panel: Any, probe: LatencyProbe) -> dict[str, Any]:
+def paint_counter(widget: Any) -> Any:
+    """Counts the paints `widget` receives (`.count`): how often a live plot is redrawn."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class Counter(QObject):
+        count = 0
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                self.count += 1
+            return False
+
+    counter = Counter(widget)
+    widget.installEventFilter(counter)
+    return counter
+
+
+def train_in_window(app: Any, window: Any, probe: LatencyProbe) -> dict[str, Any]:
     """Press Train and wait for the end, probing the event loop meanwhile."""
+    panel = window.training.panel
+    frames = paint_counter(window.training.plots.loss_plot.viewport())
     finished: list[Any] = []
     panel.run_done.connect(finished.append)
     wall, cpu = time.perf_counter(), time.process_time()
@@ -186,10 +214,12 @@ def train_in_window(app: Any, panel: Any, probe: LatencyProbe) -> dict[str, Any]
     elapsed = time.perf_counter() - wall
     busy = (time.process_time() - cpu) / elapsed
     panel.run_done.disconnect(finished.append)
+    window.training.plots.loss_plot.viewport().removeEventFilter(frames)
     outcome = finished[0]
     assert outcome is not None and outcome.failed is None, outcome and outcome.failed
     rate = outcome.history[-1].samples_per_second
-    return {"rate": rate, "wall": elapsed, "busy": busy, "lateness": lateness}
+    fps = frames.count / elapsed
+    return {"rate": rate, "wall": elapsed, "busy": busy, "lateness": lateness, "fps": fps}
 
 
 class HeadlessRunner:
@@ -252,6 +282,7 @@ def child_training(threads: int, runs: int, quick: bool) -> None:
     if threads:
         torch.set_num_threads(threads)  # before any run: the training thread starts with it
     app = make_app()
+    from backends.training import loop as training_loop
     from nodes import project
 
     window = make_window()
@@ -272,28 +303,38 @@ def child_training(threads: int, runs: int, quick: bool) -> None:
         """Diagnostic: the same run with the canvas's gradient gauges disconnected."""
         panel.gradient_levels.disconnect(scene.set_gradient_levels)
         try:
-            return train_in_window(app, panel, probe)
+            return train_in_window(app, window, probe)
         finally:
             panel.gradient_levels.connect(scene.set_gradient_levels)
 
     folder = Path(tempfile.mkdtemp(prefix="netcanvas-bench-projects-"))
     atexit.register(shutil.rmtree, folder, True)
-    for name, epochs in QUICK_CASES if quick else TRAINING_CASES:
-        window.open_example(name)
+    for index, (name, example, epochs, edits) in enumerate(QUICK_CASES if quick else TRAINING_CASES):
+        window.open_example(example)
         panel.set_setting("epochs", epochs)
+        for node_name, values in edits.items():
+            node = window.controller.doc.find_by_name(node_name)
+            for param, value in values.items():
+                assert window.controller.set_param(node.id, param, value)
         window.controller.undo_stack.setClean()
-        path = folder / f"{name}.json"
+        path = folder / f"case{index}.json"
         project.save(window.controller.doc, path)  # the headless runner trains exactly this
         headless = HeadlessRunner(path, threads)
-        train_in_window(app, panel, probe), headless.run()  # warm-up: imports, allocations, pools
+        train_in_window(app, window, probe), headless.run()  # warm-up: imports, allocations, pools
+        params = sum(p.numel() for p in panel.outcome.built.model.parameters())
+        # run_training itself may choose fewer intra-op threads (one for tiny CPU models).
+        small = getattr(training_loop, "SMALL_MODEL", 0)
+        loop_threads = 1 if params < small and panel.run_started.device == "cpu" else torch.get_num_threads()
         rows = []
         for _ in range(runs):  # interleaved so drift on the machine hits all alike
-            rows.append((train_in_window(app, panel, probe), without_gauges(), headless.run()))
+            rows.append((train_in_window(app, window, probe), without_gauges(), headless.run()))
         headless.close()
         results["cases"].append(
             {
                 "name": name,
                 "epochs": epochs,
+                "params": params,
+                "loop_threads": loop_threads,
                 "window_rate": statistics.median(w["rate"] for w, _, _ in rows),
                 "bare_rate": statistics.median(b["rate"] for _, b, _ in rows),
                 "headless_rate": statistics.median(h["rate"] for _, _, h in rows),
@@ -302,6 +343,8 @@ def child_training(threads: int, runs: int, quick: bool) -> None:
                 "lateness": [x for w, _, _ in rows for x in w["lateness"]],
                 "bare_lateness": [x for _, b, _ in rows for x in b["lateness"]],
                 "busy": statistics.median(w["busy"] for w, _, _ in rows),
+                "fps": statistics.median(w["fps"] for w, _, _ in rows),
+                "bare_fps": statistics.median(b["fps"] for _, b, _ in rows),
             }
         )
     window.controller.undo_stack.setClean()
@@ -448,28 +491,40 @@ def describe_machine() -> str:
     )
 
 
+def threads_shown(result: dict[str, Any], case: dict[str, Any]) -> str:
+    setting, used = result["threads"], case["loop_threads"]
+    return str(setting) if setting == used else f"{setting}->{used}"
+
+
 def report_training(by_threads: list[dict[str, Any]], runs: int) -> None:
     print(f"\n(a) event-loop latency while training in the window ({PROBE_MS} ms probe, lateness in ms)")
-    print(f"{'case':<34} {'threads':>7} {'ticks':>6} {'p95':>7} {'max':>7} {'cores busy':>11}  target")
+    print(
+        f"{'case':<34} {'threads':>7} {'ticks':>6} {'p95':>7} {'max':>7} {'cores busy':>11}"
+        f" {'loss plot fps':>14}  target"
+    )
     for result in by_threads:
-        t = result["threads"]
         idle = result["idle"]
+        t = str(result["threads"])
         print(f"{'idle window':<34} {t:>7} {len(idle):>6} {percentile(idle, 95):>7.1f} {max(idle):>7.1f}")
         for case in result["cases"]:
-            for label, key, busy, target in (
-                (f"training {case['name']}", "lateness", f"{case['busy']:.2f}", "p95 <= 33, max <= 150"),
-                ("  same, canvas gauges off (diag.)", "bare_lateness", "", ""),
+            t = threads_shown(result, case)
+            cores = f"{case['busy']:.2f}"
+            for label, key, busy, fps, target in (
+                (f"training {case['name']}", "lateness", cores, case["fps"], "p95 <= 33, max <= 150"),
+                ("  same, canvas gauges off (diag.)", "bare_lateness", "", case["bare_fps"], ""),
             ):
                 late = case[key]
                 print(
                     f"{label:<34} {t:>7} {len(late):>6} {percentile(late, 95):>7.1f} {max(late):>7.1f}"
-                    f" {busy:>11}  {target}"
+                    f" {busy:>11} {fps:>14.1f}  {target}"
                 )
     print("    cores busy: process CPU time / wall time during the window's runs")
+    print("    loss plot fps: paints of the loss plot per second of the run (DESIGN.md: about 20-30)")
+    print("    threads: torch's setting in the process, then (->) what run_training used (1: tiny model)")
 
     print(f"\n(b) training throughput, window / headless run_training (interleaved, median of {runs})")
     print(
-        f"{'project':<12} {'epochs':>6} {'threads':>7} {'window':>9} {'headless':>9} {'ratio':>6}"
+        f"{'project':<20} {'epochs':>6} {'threads':>7} {'window':>9} {'headless':>9} {'ratio':>6}"
         f"  {'gauges off':>10} {'ratio':>6}  {'wall: window':>12} {'headless':>8} {'ratio':>6}  target"
     )
     for result in by_threads:
@@ -477,7 +532,7 @@ def report_training(by_threads: list[dict[str, Any]], runs: int) -> None:
             head = case["headless_rate"]
             wall = case["headless_wall"] / case["window_wall"]
             print(
-                f"{case['name']:<12} {case['epochs']:>6} {result['threads']:>7} "
+                f"{case['name']:<20} {case['epochs']:>6} {threads_shown(result, case):>7} "
                 f"{case['window_rate']:>9,.0f} {head:>9,.0f} {case['window_rate'] / head:>5.2f}x"
                 f"  {case['bare_rate']:>10,.0f} {case['bare_rate'] / head:>5.2f}x"
                 f"  {case['window_wall']:>11.2f}s {case['headless_wall']:>7.2f}s {wall:>5.2f}x  >= 0.90x"
@@ -487,16 +542,18 @@ def report_training(by_threads: list[dict[str, Any]], runs: int) -> None:
         "    own; gauges off: the window with the canvas's gradient gauges disconnected (diagnostic);\n"
         "    wall: press Train to run_done / call to return, ratio headless / window"
     )
+    sizes = ", ".join(f"{c['name']} {c['params']:,}" for c in by_threads[0]["cases"])
+    print(f"    parameters: {sizes}")
     if len(by_threads) == 2:
         default, single = by_threads
-        print(f"\n    torch threads {single['threads']} / {default['threads']}, in the window:")
+        print(f"\n    torch thread setting {single['threads']} / {default['threads']}, in the window:")
         for a, b in zip(default["cases"], single["cases"], strict=True):
             p95 = percentile(b["lateness"], 95) / max(percentile(a["lateness"], 95), 1e-9)
             worst = max(b["lateness"]) / max(max(a["lateness"]), 1e-9)
             rate = b["window_rate"] / a["window_rate"]
             alone = b["headless_rate"] / a["headless_rate"]
             print(
-                f"    {a['name']:<12} samples/s {rate:>5.2f}x (headless {alone:.2f}x),"
+                f"    {a['name']:<20} samples/s {rate:>5.2f}x (headless {alone:.2f}x),"
                 f" latency p95 {p95:>5.2f}x, max {worst:>5.2f}x"
             )
 

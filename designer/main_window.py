@@ -4,6 +4,7 @@ widget does its own work."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QSettings, Qt
@@ -139,7 +140,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         examples = file_menu.addMenu("&Examples")
         for path in sorted(EXAMPLES.glob("*.json")):
-            examples.addAction(path.stem.replace("_", " ").title(), lambda p=path: self.open_path(p))
+            examples.addAction(_example_title(path), lambda p=path: self.open_path(p))
         file_menu.addSeparator()
         file_menu.addAction(self._action("save", "&Save", self.save, k.Save))
         file_menu.addAction(self._action("save_as", "Save &As…", self.save_as, k.SaveAs))
@@ -342,3 +343,12 @@ class MainWindow(QMainWindow):
         self.training.panel.shutdown()
         QSettings("netcanvas", "netcanvas").setValue("window/state", self.saveState())
         event.accept()
+
+
+def _example_title(path: Path) -> str:
+    """The project's own name ("Digits CNN"), not its file name."""
+    try:
+        name = json.loads(path.read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    return name if isinstance(name, str) and name else path.stem.replace("_", " ")

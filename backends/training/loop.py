@@ -220,6 +220,7 @@ class _Trainer:
         )
         self.started = time.perf_counter()
         self.window_start, self.window_steps = self.started, 0
+        self.window_samples, self.samples_seen = 0, 0
         self.pending_losses: list[torch.Tensor] = []
         self.last_report = self.started
         best_loss, best_epoch, best_state, waited = math.inf, 0, None, 0
@@ -296,6 +297,8 @@ class _Trainer:
             self.optimizer.step()
         self.step += 1
         self.window_steps += 1
+        self.window_samples += x.shape[0]
+        self.samples_seen += x.shape[0]
         self.pending_losses.append(loss.detach())
         if self.job.instrument and self.step % self.settings.histogram_every == 0:
             self.emit(Histograms(self.step, self.probe.histograms()))
@@ -326,7 +329,7 @@ class _Trainer:
             while self.control.paused and not self.control.stopped:
                 self.control.wait_while_paused()
                 self._apply_learning_rate()
-            self.window_start, self.window_steps = time.perf_counter(), 0
+            self.window_start, self.window_steps, self.window_samples = time.perf_counter(), 0, 0
             if not self.control.stopped:
                 self.emit(Resumed(self.step, self._learning_rate()))
         self._apply_learning_rate()
@@ -372,8 +375,8 @@ class _Trainer:
         self, epoch: int, first_step: int, losses: np.ndarray, grad_norms: dict[str, np.ndarray]
     ) -> None:
         now = time.perf_counter()
-        rate = self.window_steps * self.batch_size / max(now - self.window_start, 1e-9)
-        self.window_start, self.window_steps, self.last_report = now, 0, now
+        rate = self.window_samples / max(now - self.window_start, 1e-9)
+        self.window_start, self.window_steps, self.window_samples, self.last_report = now, 0, 0, now
         last_step = first_step + len(losses) - 1
         done = last_step / max(self.total_steps, 1)
         self.emit(
@@ -412,7 +415,7 @@ class _Trainer:
             val_loss=val_loss,
             val_metrics=metrics,
             learning_rate=self._learning_rate(),
-            samples_per_second=self.step * self.batch_size / max(elapsed, 1e-9),
+            samples_per_second=self.samples_seen / max(elapsed, 1e-9),
             elapsed_seconds=elapsed,
             eta_seconds=self._eta(),
             best_epoch=best,

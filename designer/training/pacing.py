@@ -15,7 +15,7 @@ from PySide6.QtCore import QTimer
 
 class FramePacer:
     def __init__(
-        self, timer: QTimer, fastest_ms: int = 40, slowest_ms: int = 400, budget: float = 0.12
+        self, timer: QTimer, fastest_ms: int = 40, slowest_ms: int = 200, budget: float = 0.2
     ) -> None:
         self.timer, self.fastest_ms, self.slowest_ms, self.budget = timer, fastest_ms, slowest_ms, budget
         self.timer.setInterval(fastest_ms)

@@ -123,21 +123,11 @@ class GraphDocument:
 
     # ---- edits -------------------------------------------------------------
 
-    def add_node(
-        self,
-        type_id: str,
-        *,
-        name: str | None = None,
-        params: dict[str, Any] | None = None,
-        position: tuple[float, float] = (0.0, 0.0),
-        node_id: str | None = None,
-        strict: bool = True,
-    ) -> Node:
-        """Add a node of a catalog type. Unknown parameters or bad values raise unless
-        strict is False (file loading keeps them so validation can point at them)."""
-        node = self.make_node(
-            type_id, name=name, params=params, position=position, node_id=node_id, strict=strict
-        )
+    def add_node(self, type_id: str, **fields: Any) -> Node:
+        """Add a node of a catalog type; `fields` are make_node's (name, params, position,
+        node_id, strict). Unknown parameters or bad values raise unless strict is False
+        (file loading keeps them so validation can point at them)."""
+        node = self.make_node(type_id, **fields)
         self.restore_node(node)
         return node
 

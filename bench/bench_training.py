@@ -152,7 +152,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="fewer epochs (for a smoke run)")
     args = parser.parse_args()
-    cases = [("MLP", mlp(), 64, 6), ("CNN", cnn(), 128, 3)]
+    cases = [("MLP", mlp(), 64, 6), ("CNN", cnn(), 128, 6)]
     threads = torch.get_num_threads()
     print(f"torch {torch.__version__}, {threads} threads, median of {args.runs} interleaved runs\n")
     print(f"{'model':<5} {'comparison':<22} {'a (samples/s)':>14} {'b (samples/s)':>14} {'ratio':>7}  target")

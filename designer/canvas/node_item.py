@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneHoverEvent, QStyleOptionGraphicsItem, QWidget
 
 from designer.canvas import style as st
 from designer.canvas.card_content import CardContent
@@ -25,8 +25,16 @@ _Text = tuple[QPointF, str, str, str]
 
 
 class NodeItem(QGraphicsItem):
-    def __init__(self, node_id: str, spec: NodeSpec | None, content: CardContent) -> None:
+    def __init__(
+        self,
+        node_id: str,
+        spec: NodeSpec | None,
+        content: CardContent,
+        position: tuple[float, float] | None = None,
+    ) -> None:
         super().__init__()
+        if position is not None:
+            self.setPos(*position)  # before the flags: no geometry notifications yet
         self.node_id = node_id
         self.spec = spec
         self.content = content
@@ -46,6 +54,7 @@ class NodeItem(QGraphicsItem):
         self._badge_centre = QPointF()
         self._badge_rect = QRectF()
         self._gradient_colour = QColor()
+        self._tooltip_stale = True  # the rich text is built when first asked for
         flags = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flags.ItemIsSelectable | flags.ItemIsMovable | flags.ItemSendsGeometryChanges)
         # A card is a pixmap until it changes: panning and wire redraws do not re-render text.
@@ -81,7 +90,7 @@ class NodeItem(QGraphicsItem):
             port = old.pop(name, None) or PortItem(self, self.node_id, name, direction, kind, optional, label)
             port.set_colour_key(f"cat:{self.spec.category.value}" if self.spec else "cat:layer")
             word = "input" if direction == IN else "output"
-            port.setToolTip(f"{word} '{label}'" + (" (a loss)" if kind == "loss" else ""))
+            port.set_tooltip_text(f"{word} '{label}'" + (" (a loss)" if kind == "loss" else ""))
             ports[name] = port
         for port in old.values():
             port.setParentItem(None)
@@ -115,7 +124,27 @@ class NodeItem(QGraphicsItem):
         else:
             self._update_gauge()
             self.update()
-        self.setToolTip(self.content.tooltip(self.gradient))
+        self._tooltip_changed()
+
+    # ---- tooltip (built on demand: escaping HTML for every card slows big builds) ----
+
+    def _tooltip_changed(self) -> None:
+        self._tooltip_stale = True
+        if self.isUnderMouse():
+            self.ensure_tooltip()
+
+    def ensure_tooltip(self) -> None:
+        if self._tooltip_stale:
+            self._tooltip_stale = False
+            self.setToolTip(self.content.tooltip(self.gradient))
+
+    def toolTip(self) -> str:
+        self.ensure_tooltip()
+        return super().toolTip()
+
+    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self.ensure_tooltip()
+        super().hoverEnterEvent(event)
 
     def name_rect(self) -> QRectF:
         """Where the user-given name is drawn (item coordinates); double-click there renames."""
@@ -132,20 +161,23 @@ class NodeItem(QGraphicsItem):
     # ---- layout -----------------------------------------------------------------------
 
     def _relayout(self) -> None:
-        s = st.current_style()
+        cache = _layout_cache(st.current_style())
+        fm, measured = cache.metrics, cache.measured
         c = self.content
-        fm = {k: QFontMetricsF(s.fonts[k]) for k in ("title", "name", "body", "small")}
         w, pad, row = float(st.NODE_WIDTH), float(st.PAD), float(st.ROW_HEIGHT)
         texts: list[_Text] = []
 
         def put(rect: QRectF, text: str, font: str, pen: str, right: bool = False) -> float:
             """Queue `text` elided to `rect`, left or right aligned; returns its width."""
-            metrics = fm[font]
-            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
-            width = metrics.horizontalAdvance(text)
+            key = (font, text, rect.width())
+            found = measured.get(key)
+            if found is None:
+                metrics = fm[font]
+                elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+                found = measured[key] = (elided, metrics.horizontalAdvance(elided), cache.baseline[font])
+            text, width, baseline = found
             x = rect.right() - width if right else rect.left()
-            y = rect.center().y() + (metrics.ascent() - metrics.descent()) / 2
-            texts.append((QPointF(x, y), text, font, pen))
+            texts.append((QPointF(x, rect.center().y() + baseline), text, font, pen))
             return width
 
         # Header: the type title, leaving room for the problem badge.
@@ -195,8 +227,8 @@ class NodeItem(QGraphicsItem):
         shape_text = f"→ {c.out_shapes[0][1] or '?'}" if len(c.out_shapes) == 1 else ""
         if shape_text or c.count_text:
             y += 2
-            shape_width = fm["small"].horizontalAdvance(shape_text)
-            count_width = fm["small"].horizontalAdvance(c.count_text)
+            shape_width = cache.advance("small", shape_text)
+            count_width = cache.advance("small", c.count_text)
             if shape_text and c.count_text and shape_width + count_width + 8 > inner:
                 put(QRectF(pad, y, inner, row), shape_text, "small", "muted")  # too long to share
                 y += row - 2
@@ -222,14 +254,9 @@ class NodeItem(QGraphicsItem):
         margin = st.PORT_RADIUS + 3
         self._bounds = self._rect.adjusted(-margin, -4, margin, 4)
         self._port_list = self.ports()
-        self._body = QPainterPath()
-        self._body.addRoundedRect(self._rect, st.CORNER, st.CORNER)
-        self._shadow = self._body.translated(0, 2)  # a soft lift off the canvas
-        header = QPainterPath()
-        header.addRect(QRectF(0, 0, w, st.HEADER_HEIGHT))
-        self._header = self._body.intersected(header)
+        self._body, self._shadow, self._header = cache.paths(w, height)
         self._update_gauge()
-        self.setToolTip(c.tooltip(self.gradient))
+        self._tooltip_changed()
         self.update()
 
     def _update_gauge(self) -> None:
@@ -307,6 +334,53 @@ class NodeItem(QGraphicsItem):
         elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
             self.setZValue(1 if value else 0)  # a selected card comes to the front
         return super().itemChange(change, value)
+
+
+class _LayoutCache:
+    """What every card of one style measures alike: font metrics, elided strings and their
+    widths, and the outline paths per card size (paths are shared, copy-on-write)."""
+
+    def __init__(self, style: st.CanvasStyle) -> None:
+        self.style = style
+        self.fonts = {k: QFont(f) for k, f in style.fonts.items()}
+        self.metrics = {k: QFontMetricsF(style.fonts[k]) for k in ("title", "name", "body", "small")}
+        self.baseline = {k: (m.ascent() - m.descent()) / 2 for k, m in self.metrics.items()}
+        self.measured: dict[tuple[str, str, float], tuple[str, float, float]] = {}
+        self._advances: dict[tuple[str, str], float] = {}
+        self._paths: dict[tuple[float, float], tuple[QPainterPath, QPainterPath, QPainterPath]] = {}
+
+    def advance(self, font: str, text: str) -> float:
+        key = (font, text)
+        found = self._advances.get(key)
+        if found is None:
+            found = self._advances[key] = self.metrics[font].horizontalAdvance(text)
+        return found
+
+    def paths(self, w: float, height: float) -> tuple[QPainterPath, QPainterPath, QPainterPath]:
+        key = (w, height)
+        found = self._paths.get(key)
+        if found is None:
+            body = QPainterPath()
+            body.addRoundedRect(QRectF(0, 0, w, height), st.CORNER, st.CORNER)
+            shadow = body.translated(0, 2)  # a soft lift off the canvas
+            header = QPainterPath()
+            header.addRect(QRectF(0, 0, w, st.HEADER_HEIGHT))
+            found = self._paths[key] = (body, shadow, body.intersected(header))
+        return found
+
+    def fits(self, style: st.CanvasStyle) -> bool:
+        """Still valid: the same style object with the same fonts (restyle may change them)."""
+        return style is self.style and all(self.fonts.get(k) == f for k, f in style.fonts.items())
+
+
+_CACHE: _LayoutCache | None = None
+
+
+def _layout_cache(style: st.CanvasStyle) -> _LayoutCache:
+    global _CACHE
+    if _CACHE is None or not _CACHE.fits(style):
+        _CACHE = _LayoutCache(style)
+    return _CACHE
 
 
 def _gauge_bucket(value: float) -> int:

@@ -18,6 +18,22 @@ from designer.canvas import style as st
 IN, OUT = "in", "out"
 
 
+_GEOMETRY: tuple[QRectF, QPainterPath, QPolygonF] | None = None
+
+
+def _geometry() -> tuple[QRectF, QPainterPath, QPolygonF]:
+    """Bounds, hit shape and loss diamond, the same for every port (built once, shared)."""
+    global _GEOMETRY
+    if _GEOMETRY is None:
+        r = st.PORT_HIT_RADIUS
+        bounds = QRectF(-r, -r, 2 * r, 2 * r)
+        shape = QPainterPath()
+        shape.addEllipse(bounds)
+        diamond = QPolygonF([QPointF(0, -6), QPointF(6, 0), QPointF(0, 6), QPointF(-6, 0)])
+        _GEOMETRY = (bounds, shape, diamond)
+    return _GEOMETRY
+
+
 class PortState(Enum):
     NORMAL = 0
     COMPATIBLE = 1  # a wire being dragged may end here
@@ -46,14 +62,11 @@ class PortItem(QGraphicsItem):
         self.state = PortState.NORMAL
         self._hovered = False
         self._colour_key = "cat:layer"
+        self._tooltip_text: str | None = None  # set as the item's tooltip when first asked for
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setZValue(2)
-        r = st.PORT_HIT_RADIUS
-        self._bounds = QRectF(-r, -r, 2 * r, 2 * r)
-        self._shape = QPainterPath()
-        self._shape.addEllipse(self._bounds)
-        self._diamond = QPolygonF([QPointF(0, -6), QPointF(6, 0), QPointF(0, 6), QPointF(-6, 0)])
+        self._bounds, self._shape, self._diamond = _geometry()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
 
     @property
@@ -62,6 +75,21 @@ class PortItem(QGraphicsItem):
 
     def set_colour_key(self, key: str) -> None:
         self._colour_key = key
+
+    def set_tooltip_text(self, text: str) -> None:
+        if text != self._tooltip_text:
+            self._tooltip_text = text
+            if self.isUnderMouse():
+                self.ensure_tooltip()
+
+    def ensure_tooltip(self) -> None:
+        if self._tooltip_text is not None:
+            text, self._tooltip_text = self._tooltip_text, None
+            self.setToolTip(text)
+
+    def toolTip(self) -> str:
+        self.ensure_tooltip()
+        return super().toolTip()
 
     def set_connected(self, connected: bool) -> None:
         if connected != self.connected:
@@ -117,6 +145,7 @@ class PortItem(QGraphicsItem):
     # ---- hover ---------------------------------------------------------------------
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self.ensure_tooltip()
         self._hovered = True
         self._repaint()
         super().hoverEnterEvent(event)

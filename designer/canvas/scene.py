@@ -8,11 +8,12 @@ their positions run ahead of the document until the release pushes one move comm
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QTransform
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSceneMouseEvent
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSceneHelpEvent, QGraphicsSceneMouseEvent
 
 from designer.canvas import style as st
 from designer.canvas.card_content import card_content
@@ -47,6 +48,7 @@ class GraphScene(QGraphicsScene):
         self._editor: RenameEditor | None = None
         self._gradients: dict[str, float] | None = None
         self._quiet = False  # no selection signals while rebuilding
+        self._built_doc: object = None  # the document the items were last built from
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         controller.graph_event.connect(self._on_graph_event)
         controller.analysis_changed.connect(self._on_analysis)
@@ -184,6 +186,17 @@ class GraphScene(QGraphicsScene):
     # ---- building from the document -----------------------------------------------
 
     def rebuild(self) -> None:
+        # Thousands of new items would set off the cyclic garbage collector over and over
+        # (a third of a big build); it is paused meanwhile and switched back on after.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._rebuild()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _rebuild(self) -> None:
         self.cancel_interaction()
         self._quiet = True
         self._editor = None
@@ -191,14 +204,16 @@ class GraphScene(QGraphicsScene):
         self._nodes.clear()
         self._wires.clear()
         self._wires_of.clear()
-        doc = self.controller.doc
+        doc = self._built_doc = self.controller.doc
+        analysis = self.controller.analysis
+        by_node, by_edge = _problems_by_item(analysis) if analysis is not None else ({}, {})
         for node in doc.nodes():
-            self._add_node(node.id)
+            self._add_node(node.id, by_node)
+        # The cards were built from the latest analysis; the wires take theirs as they are made.
         for edge in doc.edges():
-            self._add_wire(edge)
+            shape = analysis.edge_shapes.get(edge) if analysis is not None else None
+            self._add_wire(edge, format_shape(shape) if shape is not None else "", by_edge.get(edge))
         self._quiet = False
-        if self.controller.analysis is not None:
-            self._on_analysis(self.controller.analysis)
         self.nodes_selected.emit([])
 
     def restyle(self) -> None:
@@ -209,25 +224,30 @@ class GraphScene(QGraphicsScene):
             wire.update_path()
         self.update()
 
-    def _add_node(self, node_id: str) -> NodeItem:
+    def _add_node(self, node_id: str, by_node: dict[str, list[Problem]] | None = None) -> NodeItem:
+        """`by_node`: the latest analysis's problems per node, when adding many cards at once."""
         node = self.controller.doc.node(node_id)
         spec = registry.get(node.type_id) if registry.exists(node.type_id) else None
-        info, problems = self._analysis_for(node_id)
-        item = NodeItem(node_id, spec, card_content(node, spec, info, problems))
+        if by_node is None:
+            info, problems = self._analysis_for(node_id)
+        else:
+            analysis = self.controller.analysis
+            info = analysis.info.get(node_id) if analysis is not None else None
+            problems = by_node.get(node_id, [])
+        item = NodeItem(node_id, spec, card_content(node, spec, info, problems), node.position)
         doc = self.controller.doc
         item.sync_ports(
             node.params,
             {e.target_port for e in doc.in_edges(node_id)},
             {e.source_port for e in doc.out_edges(node_id)},
         )
-        item.setPos(*node.position)
         if self._gradients is not None:
             item.set_gradient(self._gradients.get(node_id))
         self.addItem(item)
         self._nodes[node_id] = item
         return item
 
-    def _add_wire(self, edge: Edge) -> None:
+    def _add_wire(self, edge: Edge, shape_text: str = "", messages: list[str] | None = None) -> None:
         src, dst = self._nodes.get(edge.source), self._nodes.get(edge.target)
         if src is None or dst is None or edge in self._wires:
             return
@@ -238,14 +258,13 @@ class GraphScene(QGraphicsScene):
             out, inp = src.port(OUT, edge.source_port), dst.port(IN, edge.target_port)
         if out is None or inp is None:
             return
-        wire = WireItem(edge, out, inp)
+        wire = WireItem(edge, out, inp, self._wire_title(edge), shape_text, messages)
         self.addItem(wire)
         self._wires[edge] = wire
         self._wires_of[edge.source].add(edge)
         self._wires_of[edge.target].add(edge)
         out.set_connected(True)
         inp.set_connected(True)
-        self._title_wire(wire)
 
     def _remove_wire(self, edge: Edge) -> None:
         wire = self._wires.pop(edge, None)
@@ -283,11 +302,15 @@ class GraphScene(QGraphicsScene):
             self.node_item_moved(item)
 
     def _title_wire(self, wire: WireItem) -> None:
-        doc, e = self.controller.doc, wire.edge
+        title = self._wire_title(wire.edge)
+        if title is not None:
+            wire.set_title(title)
+
+    def _wire_title(self, e: Edge) -> str | None:
+        doc = self.controller.doc
         if e.source in doc and e.target in doc:
-            wire.set_title(
-                f"{doc.node(e.source).name}.{e.source_port} → {doc.node(e.target).name}.{e.target_port}"
-            )
+            return f"{doc.node(e.source).name}.{e.source_port} → {doc.node(e.target).name}.{e.target_port}"
+        return None
 
     def _analysis_for(self, node_id: str) -> tuple[NodeInfo | None, list[Problem]]:
         analysis = self.controller.analysis
@@ -338,14 +361,10 @@ class GraphScene(QGraphicsScene):
                 item.setPos(*event.new)
 
     def _on_analysis(self, analysis: Analysis) -> None:
-        by_node: dict[str, list[Problem]] = defaultdict(list)
-        by_edge: dict[Edge, list[str]] = defaultdict(list)
-        for problem in analysis.problems:
-            if problem.node_id is not None:
-                by_node[problem.node_id].append(problem)
-            if problem.edge is not None:
-                by_edge[problem.edge].append(problem.message)
         doc = self.controller.doc
+        if doc is not self._built_doc:
+            return  # a new document's first analysis: the rebuild that follows uses it
+        by_node, by_edge = _problems_by_item(analysis)
         for node_id, item in self._nodes.items():
             if node_id not in doc:
                 continue
@@ -455,3 +474,23 @@ class GraphScene(QGraphicsScene):
 
     def item_at(self, scene_pos: QPointF) -> QGraphicsItem | None:
         return self.itemAt(scene_pos, QTransform())
+
+    def helpEvent(self, event: QGraphicsSceneHelpEvent) -> None:
+        # Tooltips are built on demand: make those under the mouse current before Qt reads them.
+        for item in self.items(event.scenePos()):
+            ensure = getattr(item, "ensure_tooltip", None)
+            if ensure is not None:
+                ensure()
+        super().helpEvent(event)
+
+
+def _problems_by_item(analysis: Analysis) -> tuple[dict[str, list[Problem]], dict[Edge, list[str]]]:
+    """The analysis's problems per node id, and their messages per edge."""
+    by_node: dict[str, list[Problem]] = defaultdict(list)
+    by_edge: dict[Edge, list[str]] = defaultdict(list)
+    for problem in analysis.problems:
+        if problem.node_id is not None:
+            by_node[problem.node_id].append(problem)
+        if problem.edge is not None:
+            by_edge[problem.edge].append(problem.message)
+    return by_node, by_edge

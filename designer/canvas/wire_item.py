@@ -33,17 +33,27 @@ def bezier(start: QPointF, end: QPointF) -> QPainterPath:
 
 
 class WireItem(QGraphicsItem):
-    def __init__(self, edge: Edge, source: PortItem, target: PortItem) -> None:
+    def __init__(
+        self,
+        edge: Edge,
+        source: PortItem,
+        target: PortItem,
+        title: str | None = None,
+        shape_text: str = "",
+        messages: list[str] | None = None,
+    ) -> None:
         super().__init__()
         self.edge = edge
         self.source = source
         self.target = target
-        self.shape_text = ""
+        self.shape_text = shape_text
         self._label = ""  # shape_text as drawn (spaces dropped where the wire is short)
-        self.title = edge.describe()
-        self.messages: list[str] = []
+        self.title = edge.describe() if title is None else title
+        self.messages: list[str] = list(messages) if messages else []
+        self._tooltip_stale = True  # the rich text is built when first asked for
         self._hovered = False
         self._highlighted = False  # a node being dropped would land on this wire
+        self._ends = (QPointF(), QPointF())  # the ports' scene positions as of update_path()
         self._path = QPainterPath()
         self._hit = QPainterPath()
         self._label_rect = QRectF()
@@ -52,7 +62,6 @@ class WireItem(QGraphicsItem):
         self.setAcceptHoverEvents(True)
         self.setZValue(-1)  # under the cards
         self.update_path()
-        self._refresh_tooltip()
 
     @property
     def has_error(self) -> bool:
@@ -85,7 +94,8 @@ class WireItem(QGraphicsItem):
 
     def update_path(self) -> None:
         """Follow the ports (called when either node moves)."""
-        self._path = bezier(self.source.scene_anchor(), self.target.scene_anchor())
+        self._ends = (self.source.scene_anchor(), self.target.scene_anchor())
+        self._path = bezier(*self._ends)
         stroker = QPainterPathStroker()
         stroker.setWidth(10)  # easy to click, not only on the 2-unit line
         self._hit = stroker.createStroke(self._path)
@@ -98,7 +108,7 @@ class WireItem(QGraphicsItem):
             mid = self._path.pointAtPercent(0.5)
             angle = self._path.angleAtPercent(0.5) % 180  # 0 = horizontal, 90 = vertical
             flat = angle < 35 or angle > 145
-            gap = self.target.scene_anchor().x() - self.source.scene_anchor().x()
+            gap = self._ends[1].x() - self._ends[0].x()
             self._label = self.shape_text
             if flat and metrics.horizontalAdvance(self._label) + 6 > gap:
                 self._label = self._label.replace(", ", ",")  # "(N,16,8,8)": fits between close cards
@@ -115,11 +125,23 @@ class WireItem(QGraphicsItem):
         self.update()
 
     def _refresh_tooltip(self) -> None:
+        self._tooltip_stale = True
+        if self.isUnderMouse():
+            self.ensure_tooltip()
+
+    def ensure_tooltip(self) -> None:
+        if not self._tooltip_stale:
+            return
+        self._tooltip_stale = False
         lines = [escape(self.title)]
         if self.shape_text:
             lines.append(f"carries a tensor of shape <b>{escape(self.shape_text)}</b>")
         lines += [f"<span style='color:#d93025'>{escape(m)}</span>" for m in self.messages]
         self.setToolTip("<br>".join(lines))
+
+    def toolTip(self) -> str:
+        self.ensure_tooltip()
+        return super().toolTip()
 
     # ---- drawing ------------------------------------------------------------------
 
@@ -168,6 +190,7 @@ class WireItem(QGraphicsItem):
     # ---- hover ---------------------------------------------------------------------
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self.ensure_tooltip()
         self._hovered = True
         self.update()
         super().hoverEnterEvent(event)

@@ -32,6 +32,11 @@ def cell_colour(fraction: float, correct: bool) -> QColor:
     )
 
 
+STILL_IMPROVING = (
+    "The loss was still falling at the last epoch: more epochs or a larger learning rate may help."
+)
+
+
 class ResultsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +103,9 @@ class ResultsView(QWidget):
             details += f" (best epoch {event.best_epoch})"
         if metrics:
             details += f"{text.SEP}{text.metrics(metrics)}"
+        if event.reason == "completed" and event.best_epoch == event.epochs_run > 1:
+            # The monitored loss was still falling when the run ended: a learner's next step.
+            details += f".\n{STILL_IMPROVING}"
         self.summary.setText(details)
         if event.confusion is None:
             self.caption.hide()

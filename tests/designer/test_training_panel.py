@@ -416,3 +416,17 @@ def test_opening_the_panel_does_not_import_torch() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("False")
+
+
+def test_results_suggest_more_training_only_when_the_last_epoch_was_best(qtbot) -> None:
+    from backends.training.events import Finished
+    from designer.training.results import STILL_IMPROVING, ResultsView
+
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.show_finished(Finished("completed", 10, 10, {"loss": 0.4}, None, [], 3.0))
+    assert STILL_IMPROVING in view.summary.text()
+    view.show_finished(Finished("completed", 10, 4, {"loss": 0.4}, None, [], 3.0))
+    assert STILL_IMPROVING not in view.summary.text()
+    view.show_finished(Finished("stopped", 10, 10, {"loss": 0.4}, None, [], 3.0))
+    assert STILL_IMPROVING not in view.summary.text()

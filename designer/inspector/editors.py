@@ -137,6 +137,7 @@ class ParamEditor(QWidget):
 
     def set_value(self, value: Any) -> None:
         """Show a value from the document; emits nothing and clears any error."""
+        self._document_value = value
         self.show_error(None)
         self._show_value(value)
 
@@ -164,7 +165,11 @@ class ParamEditor(QWidget):
         try:
             value = self.param.coerce(raw)
         except ParamError as exc:
+            # Say what still applies, so refused text in the field is not mistaken for the value.
+            kept = getattr(self, "_document_value", self.param.default)
+            shown = "auto" if kept is None else kept
             self.show_error(str(exc))
+            self.message.setText(f"{exc}; still {shown}")
             return
         self.show_error(None)
         self.committed.emit(value)

@@ -213,7 +213,8 @@ def test_out_of_range_value_is_refused_with_the_param_error(qtbot, spiral) -> No
     type_into(qtbot, editor.spin, "0")
     expected = error_of(registry.get("Linear").param("out_features"), 0)
     assert editor.error == expected
-    assert editor.message.text() == expected and editor.message.isVisibleTo(inspector)
+    # The message also says which value still applies.
+    assert editor.message.text() == f"{expected}; still 64" and editor.message.isVisibleTo(inspector)
     assert spiral.doc.node("n3").params["out_features"] == 64
     assert spiral.undo_stack.count() == 0
 

@@ -143,6 +143,8 @@ def main() -> None:
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     torch.manual_seed(SETTINGS["seed"])
     model = MODEL_CLASS().to(device)
+    if any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in model.modules()):
+        model = model.to(memory_format=torch.channels_last)  # faster 2-D convolutions (oneDNN, cuDNN)
     loss_fn = make_loss().to(device)
     optimizer = make_optimizer(model)
     net = DistributedDataParallel(model) if world > 1 else model

@@ -74,7 +74,8 @@ class _Printer:
             print(f"error: {event.message}", file=sys.stderr)
             if event.hint:
                 print(f"hint: {event.hint}", file=sys.stderr)
-            self._log({"event": "failed", "kind": event.kind, "message": event.message, "step": event.step})
+            record = {"event": "failed", "kind": event.kind, "message": event.message}
+            self._log({**record, "step": event.step, "steps_kept": event.steps_kept})
 
     def _clear(self) -> None:
         if self.interactive:

@@ -110,12 +110,18 @@ class Finished:
 
 @dataclass
 class Failed:
-    """Training could not go on; the weights are the last good ones."""
+    """Training could not go on; the weights are the last good ones.
+
+    `step` is the training step at fault (1-based), None when the failure came outside a step
+    (setting up, or evaluating between epochs); `steps_kept` is how many steps' updates the
+    weights hold.
+    """
 
     message: str
     hint: str = ""
     step: int | None = None
     kind: str = "error"  # "nan", "out_of_memory", "data", "graph" or "error"
+    steps_kept: int = 0
 
 
 Event = (

@@ -53,6 +53,7 @@ class TrainingJob:
     base_dir: Path | None = None  # where relative data paths are resolved
     report_interval: float = 0.05  # seconds between Progress events (about 20 a second)
     instrument: bool = True  # per-layer gradient norms and histograms
+    histogram_interval: float = 0.2  # seconds at least between histograms, whatever the step count
     views: bool = True  # decision boundary / regression curve pictures
 
 
@@ -97,6 +98,7 @@ def run_training(
             "or scale the input data",
             step=exc.step,
             kind="nan",
+            steps_kept=exc.step - 1,
         )
     except torch.cuda.OutOfMemoryError:
         outcome.failed = Failed(
@@ -107,8 +109,9 @@ def run_training(
     except Exception as exc:  # any fault in a user-designed model becomes a report
         outcome.failed = Failed(_describe(exc), hint=_data_hint(exc), kind=_kind_of(exc))
     if outcome.failed is not None:
-        if trainer is not None:
-            outcome.failed.step = outcome.failed.step or trainer.step or None
+        if trainer is not None and outcome.failed.kind != "nan":
+            outcome.failed.steps_kept = trainer.step
+            outcome.failed.step = trainer.step + 1 if trainer.in_step else None
         on_event(outcome.failed)
     torch.set_num_threads(threads)
     return outcome
@@ -135,7 +138,8 @@ class _Trainer:
     ):
         self.job, self.emit, self.control, self.outcome = job, on_event, control, outcome
         self.settings = job.settings
-        self.step = 0
+        self.step = 0  # steps completed
+        self.in_step = False  # between the start of a step's forward pass and its update
 
     # ---- setup -------------------------------------------------------------------
 
@@ -151,6 +155,10 @@ class _Trainer:
         self.built = build_model(doc, analysis)
         self.outcome.built = self.built
         self.model = self.built.model.to(self.device)
+        if _convolves_images(self.model) and self.device.type in ("cpu", "cuda"):
+            # oneDNN and cuDNN run 2-D convolutions faster on channels-last weights (digits CNN: ~1.25x
+            # a step on the CPU); the exported script does the same, so its numbers still match.
+            self.model = self.model.to(memory_format=torch.channels_last)
         self.loss_fn = self.built.make_loss().to(self.device)
         self.optimizer = self.built.make_optimizer(self.model)
         self.loss_type = doc.node(plan.loss_id).type_id
@@ -223,6 +231,7 @@ class _Trainer:
         self.window_samples, self.samples_seen = 0, 0
         self.pending_losses: list[torch.Tensor] = []
         self.last_report = self.started
+        self.last_histogram, self.last_histogram_step = -math.inf, 0
         best_loss, best_epoch, best_state, waited = math.inf, 0, None, 0
         reason, epoch = "completed", 0
         for epoch in range(1, self.settings.epochs + 1):
@@ -244,9 +253,10 @@ class _Trainer:
             if early_stopping and waited >= self.settings.patience:
                 reason = "early stopping"
                 break
-        if best_state is not None and reason != "stopped":
+        restored = best_state is not None and reason != "stopped"
+        if restored:
             self.model.load_state_dict(best_state)
-        self._finish(reason, epoch, best_epoch)
+        self._finish(reason, epoch, best_epoch, restored)
 
     def _train_epoch(self, epoch: int) -> float | None:
         """One pass over the training split; None if a stop was requested."""
@@ -261,6 +271,7 @@ class _Trainer:
                 self.outcome.stopped_at = time.perf_counter()
                 self._report(epoch, force=True)
                 return None
+            self.in_step = True
             x, y = self.feed.batch(self.feed.train, order[first : first + self.batch_size])
             if self.augment is not None:
                 x = self.augment(x, self.generator)
@@ -296,13 +307,21 @@ class _Trainer:
         else:
             self.optimizer.step()
         self.step += 1
+        self.in_step = False
         self.window_steps += 1
         self.window_samples += x.shape[0]
         self.samples_seen += x.shape[0]
         self.pending_losses.append(loss.detach())
         if self.job.instrument and self.step % self.settings.histogram_every == 0:
-            self.emit(Histograms(self.step, self.probe.histograms()))
+            self._emit_histograms()
         return loss
+
+    def _emit_histograms(self, final: bool = False) -> None:
+        """Every `histogram_every` steps, but no more often than a person can look at them."""
+        now = time.perf_counter()
+        if final or now - self.last_histogram >= self.job.histogram_interval:
+            self.last_histogram, self.last_histogram_step = now, self.step
+            self.emit(Histograms(self.step, self.probe.histograms()))
 
     @torch.no_grad()
     def _keep_good_state(self) -> None:
@@ -427,7 +446,9 @@ class _Trainer:
             if view is not None:
                 self.emit(view)
 
-    def _finish(self, reason: str, epochs_run: int, best_epoch: int) -> None:
+    def _finish(self, reason: str, epochs_run: int, best_epoch: int, restored: bool) -> None:
+        if self.job.instrument and self.step > 0 and (restored or self.last_histogram_step != self.step):
+            self._emit_histograms(final=True)  # the weights the run ends with
         if self.job.views and reason != "completed":
             # A stopped or early-stopped run ends with a picture of the weights it keeps.
             view = self.evaluator.view(epochs_run, last=True)
@@ -456,6 +477,10 @@ class _Trainer:
         )
         self.outcome.finished = finished
         self.emit(finished)
+
+
+def _convolves_images(model: nn.Module) -> bool:
+    return any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in model.modules())
 
 
 def _reads_loss_on_host(device: torch.device) -> bool:

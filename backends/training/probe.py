@@ -7,6 +7,8 @@ on a host sync per tensor per step.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from torch import nn
@@ -29,21 +31,23 @@ class LayerProbe:
         self._pending: list[torch.Tensor] = []
 
     def record_gradient_norms(self) -> None:
-        """Queue this step's per-layer gradient norms (device tensors, no sync)."""
+        """Queue this step's per-tensor gradient norms (device tensors, no sync).
+
+        Two ops a step; folding tensors into layers waits for the drain, where one
+        index_add covers every queued step at once.
+        """
         if not self.params:
             return
         grads = [p.grad if p.grad is not None else self._zeros[id(p)] for p in self.params]
-        squares = torch.stack(torch._foreach_norm(grads)).float() ** 2
-        per_layer = torch.zeros(len(self.layer_names), device=squares.device).index_add_(
-            0, self._owner, squares
-        )
-        self._pending.append(per_layer.sqrt())
+        self._pending.append(torch.stack(torch._foreach_norm(grads)))
 
     def drain_gradient_norms(self) -> dict[str, np.ndarray]:
         if not self._pending:
             return {name: np.zeros(0, dtype=np.float32) for name in self.layer_names}
-        table = torch.stack(self._pending).cpu().numpy()
+        squares = torch.stack(self._pending).float() ** 2  # steps x tensors
         self._pending.clear()
+        per_layer = torch.zeros(squares.shape[0], len(self.layer_names), device=squares.device)
+        table = per_layer.index_add_(1, self._owner, squares).sqrt().cpu().numpy()
         return {name: table[:, i] for i, name in enumerate(self.layer_names)}
 
     def discard_pending(self) -> None:
@@ -63,18 +67,27 @@ class LayerProbe:
         owner = self._owner.tolist()
         for index, name in enumerate(self.layer_names):
             mine = [p for p, o in zip(self.params, owner, strict=True) if o == index]
-            weights = torch.cat([p.detach().reshape(-1) for p in mine]).float()
-            grads = [p.grad.reshape(-1) for p in mine if p.grad is not None]
-            grad = torch.cat(grads).float() if grads else torch.zeros(1, device=weights.device)
-            result[name] = (*_histogram(weights, bins), *_histogram(grad, bins))
+            weights = _flat([p.detach() for p in mine])
+            grads = [p.grad for p in mine if p.grad is not None]
+            grad = _flat(grads) if grads else torch.zeros(1, device=weights.device)
+            result[name] = (*value_histogram(weights, bins), *value_histogram(grad, bins))
         return result
 
 
-def _histogram(values: torch.Tensor, bins: int) -> tuple[np.ndarray, np.ndarray]:
-    values = values[torch.isfinite(values)]
-    if values.numel() == 0:
-        return np.zeros(bins, dtype=np.float32), np.linspace(-1, 1, bins + 1, dtype=np.float32)
-    low, high = (float(v) for v in torch.aminmax(values))
+def _flat(tensors: list[torch.Tensor]) -> torch.Tensor:
+    if len(tensors) == 1:
+        return tensors[0].reshape(-1).float()
+    return torch.cat([t.reshape(-1) for t in tensors]).float()
+
+
+def value_histogram(values: torch.Tensor, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    low, high = torch.aminmax(values)
+    low, high = low.item(), high.item()
+    if not (math.isfinite(low) and math.isfinite(high)):  # rare: drop NaN and inf, then measure again
+        values = values[torch.isfinite(values)]
+        if values.numel() == 0:
+            return np.zeros(bins, dtype=np.float32), np.linspace(-1, 1, bins + 1, dtype=np.float32)
+        low, high = (v.item() for v in torch.aminmax(values))
     if high <= low:
         low, high = low - 0.5, high + 0.5
     counts = torch.histc(values, bins=bins, min=low, max=high)

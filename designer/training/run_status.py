@@ -66,6 +66,10 @@ class RunStatus(QWidget):
             self.progress.setFormat(ending.lower())
         elif isinstance(event, ev.Failed):
             at = f" at step {event.step:,}" if event.step else ""
-            kept = "; the weights are the last good ones" if event.step else ""
+            kept = (
+                f"; the weights are the last good ones (after step {event.steps_kept:,})"
+                if event.steps_kept
+                else ""
+            )
             self.say(f"Training stopped{at}{kept}.")
             self.progress.setFormat("failed")

@@ -102,7 +102,7 @@ def test_a_diverging_run_fails_at_the_bad_step_and_keeps_the_weights_from_before
     assert failed is not None and failed.kind == "nan", failed
     assert events[-1] is failed and outcome.finished is None
     bad = failed.step
-    assert bad >= 1 and f"step {bad}" in failed.message
+    assert bad >= 1 and f"step {bad}" in failed.message and failed.steps_kept == bad - 1
     assert failed.hint
     after = state(outcome.built.model)
     for name, tensor in after.items():
@@ -119,7 +119,7 @@ def test_an_overflowing_update_is_named_as_the_bad_step(tmp_path: Path) -> None:
     """Step 1's loss is finite but its gradient is not: step 1 is at fault, not step 2."""
     doc, batch_size = huge_inputs(tmp_path)
     outcome, events = run(doc, report_interval=0.0, epochs=2, batch_size=batch_size, seed=1)
-    assert outcome.failed.step == 1
+    assert outcome.failed.step == 1 and outcome.failed.steps_kept == 0
     assert outcome.failed.message.startswith("the gradients became infinite or NaN at step 1;")
     # Step 1 was reported before step 2 showed the damage: a finite loss, an infinite gradient.
     (progress,) = of_type(events, ev.Progress)
@@ -176,11 +176,30 @@ def test_an_exception_in_the_middle_of_a_run_keeps_the_last_good_weights(monkeyp
     doc = blobs()
     outcome, events = run(doc, report_interval=0.0, epochs=3, seed=4)
     failed = outcome.failed
-    assert failed is not None and failed.kind == "error" and failed.step == 4
+    # The fifth step failed; the weights hold the four before it.
+    assert failed is not None and failed.kind == "error" and failed.step == 5 and failed.steps_kept == 4
     assert failed.message == "Boom: layer exploded"
     assert of_type(events, ev.Failed) == [failed] and not of_type(events, ev.Finished)
     monkeypatch.setattr(loop, "build_model", real_build)
     assert_same_state(state(outcome.built.model), state_after(doc, 4, epochs=3, seed=4))
+
+
+def test_a_failure_between_epochs_names_no_step_but_counts_the_steps_kept(monkeypatch) -> None:
+    real_evaluate = loop.Evaluator.evaluate
+
+    def evaluate_then_fail(self: Any, split: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:  # after the second epoch
+            raise Boom("evaluation broke")
+        return real_evaluate(self, split)
+
+    calls: list[int] = []
+    monkeypatch.setattr(loop.Evaluator, "evaluate", evaluate_then_fail)
+    outcome, events = run(blobs(), epochs=3, batch_size=16)
+    steps_per_epoch = of_type(events, ev.RunStarted)[0].steps_per_epoch
+    failed = outcome.failed
+    assert failed is not None and failed.message == "Boom: evaluation broke"
+    assert failed.step is None and failed.steps_kept == 2 * steps_per_epoch
 
 
 def missing(tmp_path: Path) -> Path:

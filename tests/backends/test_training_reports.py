@@ -14,6 +14,7 @@ import torch
 
 import backends.training.loop as loop
 from backends.training import events as ev
+from backends.training.probe import value_histogram as probe_histogram
 from tests.backends.training_helpers import (
     blobs,
     fresh_model,
@@ -117,7 +118,10 @@ def test_histograms_arrive_every_histogram_every_steps(every: int) -> None:
     outcome, events = run(blobs(), epochs=2, batch_size=16, histogram_every=every)
     total = of_type(events, ev.RunStarted)[0].steps_per_epoch * 2
     histograms = of_type(events, ev.Histograms)
-    assert [h.step for h in histograms] == list(range(every, total + 1, every))
+    expected = list(range(every, total + 1, every))
+    if expected[-1] != total:  # one more at the end shows the weights the run ends with
+        expected.append(total)
+    assert [h.step for h in histograms] == expected
     params = dict(outcome.built.model.named_parameters())
     for histogram in histograms:
         assert set(histogram.layers) == {layer_of(name) for name in params}
@@ -126,12 +130,29 @@ def test_histograms_arrive_every_histogram_every_steps(every: int) -> None:
             assert len(edges) == len(counts) + 1 and len(grad_edges) == len(grad_counts) + 1
             assert counts.sum() == size and grad_counts.sum() == size
             assert np.all(np.diff(edges) > 0)
-    if total % every == 0:  # the last histogram shows the final weights
-        last = histograms[-1]
-        for layer, (_, edges, _, _) in last.layers.items():
-            values = torch.cat([p.detach().reshape(-1) for n, p in params.items() if layer_of(n) == layer])
-            assert edges[0] == pytest.approx(float(values.min()), abs=1e-6)
-            assert edges[-1] == pytest.approx(float(values.max()), abs=1e-6)
+    last = histograms[-1]  # the final weights, edge to edge
+    for layer, (_, edges, _, _) in last.layers.items():
+        values = torch.cat([p.detach().reshape(-1) for n, p in params.items() if layer_of(n) == layer])
+        assert edges[0] == pytest.approx(float(values.min()), abs=1e-6)
+        assert edges[-1] == pytest.approx(float(values.max()), abs=1e-6)
+
+
+def test_histograms_are_spaced_in_time_for_fast_models(monkeypatch) -> None:
+    monkeypatch.setattr(loop, "time", SteadyClock())  # 1 ms per clock reading
+    outcome, events = run(blobs(samples=400), epochs=3, batch_size=4, histogram_every=1, histogram_interval=0.2)
+    total = of_type(events, ev.RunStarted)[0].steps_per_epoch * 3
+    steps = [h.step for h in of_type(events, ev.Histograms)]
+    assert steps[0] == 1 and steps[-1] == total
+    assert 2 < len(steps) < total / 10  # spaced out by the clock, not one per step
+    assert steps == sorted(set(steps))
+
+
+def test_histograms_ignore_non_finite_values() -> None:
+    weights = torch.tensor([0.0, 1.0, float("nan"), float("inf"), 2.0, -float("inf")])
+    counts, edges = probe_histogram(weights, 4)
+    assert counts.sum() == 3 and edges[0] == 0.0 and edges[-1] == 2.0
+    counts, edges = probe_histogram(torch.tensor([float("nan")]), 4)
+    assert counts.sum() == 0 and len(edges) == 5
 
 
 def test_a_two_dimensional_classifier_gets_a_decision_boundary() -> None:

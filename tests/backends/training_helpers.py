@@ -123,6 +123,7 @@ def run(
     instrument: bool = True,
     views: bool = True,
     base_dir: Path | None = None,
+    histogram_interval: float = 0.0,
     **changes: Any,
 ) -> tuple[TrainingOutcome, list[Any]]:
     events: list[Any] = []
@@ -133,6 +134,7 @@ def run(
         report_interval=report_interval,
         instrument=instrument,
         views=views,
+        histogram_interval=histogram_interval,
     )
     outcome = run_training(job, events.append, control)
     return outcome, events

@@ -104,7 +104,9 @@ def plain_run(doc: GraphDocument, settings: TrainingSettings) -> float:
     return seen / (time.perf_counter() - started)
 
 
-def median_ratio(a: Callable[[], float], b: Callable[[], float], runs: int) -> tuple[float, float, float, str]:
+def median_ratio(
+    a: Callable[[], float], b: Callable[[], float], runs: int
+) -> tuple[float, float, float, str]:
     """Medians of a and b, the median of the paired ratios, and the ratios' range.
 
     Runs are interleaved and each a is divided by the b run right after it, so the slow

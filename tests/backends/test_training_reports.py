@@ -139,7 +139,7 @@ def test_histograms_arrive_every_histogram_every_steps(every: int) -> None:
 
 def test_histograms_are_spaced_in_time_for_fast_models(monkeypatch) -> None:
     monkeypatch.setattr(loop, "time", SteadyClock())  # 1 ms per clock reading
-    outcome, events = run(blobs(samples=400), epochs=3, batch_size=4, histogram_every=1, histogram_interval=0.2)
+    _, events = run(blobs(samples=400), epochs=3, batch_size=4, histogram_every=1, histogram_interval=0.2)
     total = of_type(events, ev.RunStarted)[0].steps_per_epoch * 3
     steps = [h.step for h in of_type(events, ev.Histograms)]
     assert steps[0] == 1 and steps[-1] == total

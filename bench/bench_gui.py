@@ -3,12 +3,10 @@
 a. Event-loop latency while a run trains in the window: a 10 ms single-shot timer probe
    restarted on every tick; lateness = how long after its due time the loop ran it.
    p95 and max, idle window first for reference.
-b. Training throughput from the window (Train pressed, plots live) against headless
-   run_training of the same project and settings, interleaved: samples per second of
-   the training loop, and wall time from start to the end of the run.
-   (a) and (b) run once with torch's default threads and once with
-   torch.set_num_threads(1), each in a fresh process, to see whether torch's threads
-   and the GUI thread fight over the cores.
+b. Training throughput from the window (Train pressed, plots live; the window trains in
+   its training process) against headless run_training of the same project and
+   settings in a plain process, interleaved: samples per second of the training loop,
+   and wall time from start to the end of the run.
 c. Launch to the first painted window (designer.app.time_to_first_paint), fresh
    interpreter each time.
 d. Canvas of 500 and 2,000 nodes (a chain of Linear/ReLU): scene build, full repaint
@@ -39,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULT = "RESULT "
 # (label, example, epochs, {node name: {parameter: value}}): a few seconds a run on 2 cores.
 # Every example is under run_training's SMALL_MODEL (it trains those on one thread); the
-# widened CNN (80k parameters) is where torch's thread setting applies.
+# widened CNN (80k parameters) trains on all of torch's threads, next to the GUI thread.
 WIDE = {"conv1": {"out_channels": 64}, "conv2": {"out_channels": 128}}
 TRAINING_CASES = [
     ("spiral_mlp", "spiral_mlp", 300, {}),
@@ -206,13 +204,13 @@ def train_in_window(app: Any, window: Any, probe: LatencyProbe) -> dict[str, Any
     frames = paint_counter(window.training.plots.loss_plot.viewport())
     finished: list[Any] = []
     panel.run_done.connect(finished.append)
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu = time.perf_counter(), time.thread_time()
     probe.begin()
     assert panel.train(), "the window refused to train"
     wait_until(app, lambda: bool(finished), 300, panel.run_done)
     lateness = probe.end()
     elapsed = time.perf_counter() - wall
-    busy = (time.process_time() - cpu) / elapsed
+    busy = (time.thread_time() - cpu) / elapsed  # the GUI thread's share of a core
     panel.run_done.disconnect(finished.append)
     window.training.plots.loss_plot.viewport().removeEventFilter(frames)
     outcome = finished[0]
@@ -223,15 +221,11 @@ def train_in_window(app: Any, window: Any, probe: LatencyProbe) -> dict[str, Any
 
 
 class HeadlessRunner:
-    """run_training in a process of its own, started once and asked for one run at a time.
+    """run_training in a plain process of its own, started once and asked for one run at a time."""
 
-    Not in the window's process: a second thread running torch there (the GUI thread, after
-    the training thread has run) gets a second OpenMP pool, and with 2 threads per pool on
-    2 cores both runs slow down badly, which is not what a headless user sees."""
-
-    def __init__(self, project_path: Path, threads: int) -> None:
+    def __init__(self, project_path: Path) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.bench_gui", "--child", "headless", str(threads), str(project_path)],
+            [sys.executable, "-m", "bench.bench_gui", "--child", "headless", str(project_path)],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -254,12 +248,8 @@ class HeadlessRunner:
         self.process.wait(60)
 
 
-def child_headless(threads: int, project_path: str) -> None:
+def child_headless(project_path: str) -> None:
     """Serve runs of one project: a line "run" on stdin, a RESULT line back."""
-    import torch
-
-    if threads:
-        torch.set_num_threads(threads)
     from backends.training.loop import TrainingJob, run_training
     from nodes import project
     from nodes.training_settings import TrainingSettings
@@ -274,24 +264,19 @@ def child_headless(threads: int, project_path: str) -> None:
         emit({"rate": outcome.history[-1].samples_per_second, "wall": time.perf_counter() - wall})
 
 
-def child_training(threads: int, runs: int, quick: bool) -> None:
+def child_training(runs: int, quick: bool) -> None:
     import tempfile
 
-    import torch
-
-    if threads:
-        torch.set_num_threads(threads)  # before any run: the training thread starts with it
     app = make_app()
-    from backends.training import loop as training_loop
     from nodes import project
 
     window = make_window()
     panel, scene = window.training.panel, window.scene
     probe = LatencyProbe()
-    # The device probe imports torch on the training thread 1.5 s after the window shows.
+    # The device probe starts the training process 1.5 s after the window shows.
     with contextlib.suppress(TimeoutError):
-        wait_until(app, lambda: panel.runner.devices is not None, 10)
-    results: dict[str, Any] = {"threads": torch.get_num_threads(), "cases": []}
+        wait_until(app, lambda: panel.runner.devices is not None, 30)
+    results: dict[str, Any] = {"cases": []}
 
     # Reference: the window open, nothing running.
     probe.begin()
@@ -319,12 +304,8 @@ def child_training(threads: int, runs: int, quick: bool) -> None:
         window.controller.undo_stack.setClean()
         path = folder / f"case{index}.json"
         project.save(window.controller.doc, path)  # the headless runner trains exactly this
-        headless = HeadlessRunner(path, threads)
+        headless = HeadlessRunner(path)
         train_in_window(app, window, probe), headless.run()  # warm-up: imports, allocations, pools
-        params = sum(p.numel() for p in panel.outcome.built.model.parameters())
-        # run_training itself may choose fewer intra-op threads (one for tiny CPU models).
-        small = getattr(training_loop, "SMALL_MODEL", 0)
-        loop_threads = 1 if params < small and panel.run_started.device == "cpu" else torch.get_num_threads()
         rows = []
         for _ in range(runs):  # interleaved so drift on the machine hits all alike
             rows.append((train_in_window(app, window, probe), without_gauges(), headless.run()))
@@ -333,8 +314,7 @@ def child_training(threads: int, runs: int, quick: bool) -> None:
             {
                 "name": name,
                 "epochs": epochs,
-                "params": params,
-                "loop_threads": loop_threads,
+                "params": panel.run_started.trainable_parameters,
                 "window_rate": statistics.median(w["rate"] for w, _, _ in rows),
                 "bare_rate": statistics.median(b["rate"] for _, b, _ in rows),
                 "headless_rate": statistics.median(h["rate"] for _, _, h in rows),
@@ -491,71 +471,46 @@ def describe_machine() -> str:
     )
 
 
-def threads_shown(result: dict[str, Any], case: dict[str, Any]) -> str:
-    setting, used = result["threads"], case["loop_threads"]
-    return str(setting) if setting == used else f"{setting}->{used}"
-
-
-def report_training(by_threads: list[dict[str, Any]], runs: int) -> None:
+def report_training(result: dict[str, Any], runs: int) -> None:
     print(f"\n(a) event-loop latency while training in the window ({PROBE_MS} ms probe, lateness in ms)")
-    print(
-        f"{'case':<34} {'threads':>7} {'ticks':>6} {'p95':>7} {'max':>7} {'cores busy':>11}"
-        f" {'loss plot fps':>14}  target"
-    )
-    for result in by_threads:
-        idle = result["idle"]
-        t = str(result["threads"])
-        print(f"{'idle window':<34} {t:>7} {len(idle):>6} {percentile(idle, 95):>7.1f} {max(idle):>7.1f}")
-        for case in result["cases"]:
-            t = threads_shown(result, case)
-            cores = f"{case['busy']:.2f}"
-            for label, key, busy, fps, target in (
-                (f"training {case['name']}", "lateness", cores, case["fps"], "p95 <= 33, max <= 150"),
-                ("  same, canvas gauges off (diag.)", "bare_lateness", "", case["bare_fps"], ""),
-            ):
-                late = case[key]
-                print(
-                    f"{label:<34} {t:>7} {len(late):>6} {percentile(late, 95):>7.1f} {max(late):>7.1f}"
-                    f" {busy:>11} {fps:>14.1f}  {target}"
-                )
-    print("    cores busy: process CPU time / wall time during the window's runs")
+    print(f"{'case':<34} {'ticks':>6} {'p95':>7} {'max':>7} {'GUI thread':>11} {'loss plot fps':>14}  target")
+    idle = result["idle"]
+    print(f"{'idle window':<34} {len(idle):>6} {percentile(idle, 95):>7.1f} {max(idle):>7.1f}")
+    for case in result["cases"]:
+        for label, key, busy, fps, target in (
+            (f"training {case['name']}", "lateness", f"{case['busy']:.2f}", case["fps"], "p95<=33, max<=150"),
+            ("  same, canvas gauges off (diag.)", "bare_lateness", "", case["bare_fps"], ""),
+        ):
+            late = case[key]
+            print(
+                f"{label:<34} {len(late):>6} {percentile(late, 95):>7.1f} {max(late):>7.1f}"
+                f" {busy:>11} {fps:>14.1f}  {target}"
+            )
+    print("    GUI thread: its CPU time / wall time during the window's runs (cores)")
     print("    loss plot fps: paints of the loss plot per second of the run (DESIGN.md: about 20-30)")
-    print("    threads: torch's setting in the process, then (->) what run_training used (1: tiny model)")
 
     print(f"\n(b) training throughput, window / headless run_training (interleaved, median of {runs})")
     print(
-        f"{'project':<20} {'epochs':>6} {'threads':>7} {'window':>9} {'headless':>9} {'ratio':>6}"
+        f"{'project':<20} {'epochs':>6} {'window':>9} {'headless':>9} {'ratio':>6}"
         f"  {'gauges off':>10} {'ratio':>6}  {'wall: window':>12} {'headless':>8} {'ratio':>6}  target"
     )
-    for result in by_threads:
-        for case in result["cases"]:
-            head = case["headless_rate"]
-            wall = case["headless_wall"] / case["window_wall"]
-            print(
-                f"{case['name']:<20} {case['epochs']:>6} {threads_shown(result, case):>7} "
-                f"{case['window_rate']:>9,.0f} {head:>9,.0f} {case['window_rate'] / head:>5.2f}x"
-                f"  {case['bare_rate']:>10,.0f} {case['bare_rate'] / head:>5.2f}x"
-                f"  {case['window_wall']:>11.2f}s {case['headless_wall']:>7.2f}s {wall:>5.2f}x  >= 0.90x"
-            )
+    for case in result["cases"]:
+        head = case["headless_rate"]
+        wall = case["headless_wall"] / case["window_wall"]
+        print(
+            f"{case['name']:<20} {case['epochs']:>6} "
+            f"{case['window_rate']:>9,.0f} {head:>9,.0f} {case['window_rate'] / head:>5.2f}x"
+            f"  {case['bare_rate']:>10,.0f} {case['bare_rate'] / head:>5.2f}x"
+            f"  {case['window_wall']:>11.2f}s {case['headless_wall']:>7.2f}s {wall:>5.2f}x  >= 0.90x"
+        )
     print(
-        "    samples/s of the training loop (the engine's own count); headless runs in a process of its\n"
-        "    own; gauges off: the window with the canvas's gradient gauges disconnected (diagnostic);\n"
-        "    wall: press Train to run_done / call to return, ratio headless / window"
+        "    samples/s of the training loop (the engine's own count); the window trains in its training\n"
+        "    process, headless in a plain process of its own; gauges off: the window with the canvas's\n"
+        "    gradient gauges disconnected (diagnostic); wall: press Train to run_done / call to return,\n"
+        "    ratio headless / window"
     )
-    sizes = ", ".join(f"{c['name']} {c['params']:,}" for c in by_threads[0]["cases"])
+    sizes = ", ".join(f"{c['name']} {c['params']:,}" for c in result["cases"])
     print(f"    parameters: {sizes}")
-    if len(by_threads) == 2:
-        default, single = by_threads
-        print(f"\n    torch thread setting {single['threads']} / {default['threads']}, in the window:")
-        for a, b in zip(default["cases"], single["cases"], strict=True):
-            p95 = percentile(b["lateness"], 95) / max(percentile(a["lateness"], 95), 1e-9)
-            worst = max(b["lateness"]) / max(max(a["lateness"]), 1e-9)
-            rate = b["window_rate"] / a["window_rate"]
-            alone = b["headless_rate"] / a["headless_rate"]
-            print(
-                f"    {a['name']:<20} samples/s {rate:>5.2f}x (headless {alone:.2f}x),"
-                f" latency p95 {p95:>5.2f}x, max {worst:>5.2f}x"
-            )
 
 
 def report_paint(times: list[float]) -> None:
@@ -602,30 +557,33 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="shorter runs (for a smoke run)")
+    parser.add_argument(
+        "--only", choices=("training", "paint", "canvas"), help="run one part: (a)+(b), (c) or (d)+(e)"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if args.child:
         kind, *rest = args.child
         if kind == "training":
-            child_training(int(rest[0]), args.runs, args.quick)
+            child_training(args.runs, args.quick)
         elif kind == "headless":
-            child_headless(int(rest[0]), rest[1])
+            child_headless(rest[0])
         elif kind == "canvas":
             child_canvas(int(rest[0]))
         return
 
     print(f"netcanvas GUI benchmarks: {describe_machine()}")
     quick = ["--quick"] if args.quick else []
-    by_threads = [run_child("training", str(n), "--runs", str(args.runs), *quick) for n in (0, 1)]
-    report_training(by_threads, args.runs)
+    if args.only in (None, "training"):
+        report_training(run_child("training", "--runs", str(args.runs), *quick), args.runs)
+    if args.only in (None, "paint"):
+        from designer.app import time_to_first_paint
 
-    from designer.app import time_to_first_paint
-
-    time_to_first_paint()  # warm-up: the first launch also fills the disk cache
-    report_paint([time_to_first_paint() for _ in range(args.runs)])
-
-    report_canvas(run_child("canvas", str(10 if not args.quick else 3)))
+        time_to_first_paint()  # warm-up: the first launch also fills the disk cache
+        report_paint([time_to_first_paint() for _ in range(args.runs)])
+    if args.only in (None, "canvas"):
+        report_canvas(run_child("canvas", str(10 if not args.quick else 3)))
 
 
 if __name__ == "__main__":

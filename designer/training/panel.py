@@ -96,7 +96,7 @@ class TrainingPanel(QWidget):
         self.runner = runner or TrainingRunner(self)
         self.runs = RunHistory(self)
         self.report_interval = report_interval
-        self.outcome: Any = None  # the last run's TrainingOutcome, for Save weights
+        self.outcome: Any = None  # the last run's RunSummary (its weights stay in the training process)
         self.run_started: ev.RunStarted | None = None
         self._setup: RunSetup | None = None
         self._node_of_attribute: dict[str, str] = {}
@@ -104,7 +104,7 @@ class TrainingPanel(QWidget):
         self._probed = False
         self._paused_lr = ""
         self._build()
-        self.runner.event.connect(self._on_event)
+        self.runner.events.connect(self._on_events)
         self.runner.done.connect(self._on_done)
         self.runner.devices_found.connect(self._on_devices)
         controller.analysis_changed.connect(self._on_analysis)
@@ -217,7 +217,7 @@ class TrainingPanel(QWidget):
             self._write_setting(name, value)
             self._load_settings()
 
-    # ---- devices (probed lazily, on the training thread) ----------------------------
+    # ---- devices (probed lazily, by the training process) -----------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -337,7 +337,16 @@ class TrainingPanel(QWidget):
 
     # ---- events from the run (GUI thread) ---------------------------------------
 
-    @Slot(object)
+    @Slot(list)
+    def _on_events(self, batch: list[object]) -> None:
+        """A batch of engine events, in order; widgets follow only the newest progress."""
+        last_progress = next((e for e in reversed(batch) if isinstance(e, ev.Progress)), None)
+        for event in batch:
+            if isinstance(event, ev.Progress) and event is not last_progress:
+                self.event.emit(event)  # its data still reaches the plots
+            else:
+                self._on_event(event)
+
     def _on_event(self, event: object) -> None:
         self.run_status.show_event(event)
         if isinstance(event, ev.RunStarted):
@@ -393,7 +402,7 @@ class TrainingPanel(QWidget):
         self.lr_edit.setEnabled(paused)
         self.lr_apply.setEnabled(paused)
         self.form.setEnabled(not running)  # a run keeps the settings it started with
-        self.save_button.setEnabled(not running and getattr(self.outcome, "built", None) is not None)
+        self.save_button.setEnabled(not running and self._has_weights())
 
     # ---- weights -----------------------------------------------------------------
 
@@ -421,18 +430,17 @@ class TrainingPanel(QWidget):
 
     def save_weights(self, path: Path) -> bool:
         """Write the last run's weights; a failure shows in the banner, never as a crash."""
-        built = getattr(self.outcome, "built", None)
-        if built is None:
+        if not self._has_weights():
             return False
-        from backends.weights import WeightsError, save_weights  # torch is loaded by now (a run happened)
-
-        try:
-            save_weights(built.model, path, metadata={"project": self.controller.doc.name})
-        except (WeightsError, OSError) as exc:
-            self.banner.show_message("Could not save the weights", str(exc), "choose another folder or name")
+        error = self.runner.save_weights(path, {"project": self.controller.doc.name})
+        if error is not None:
+            self.banner.show_message("Could not save the weights", error, "choose another folder or name")
             return False
         self.status.setText(f"Weights saved to {path}")
         return True
+
+    def _has_weights(self) -> bool:
+        return bool(getattr(self.outcome, "weights_available", False))
 
     # ---- shutdown ----------------------------------------------------------------
 

@@ -1,156 +1,126 @@
-"""Training on a QThread: a worker that runs the engine, and a runner the GUI thread talks to.
+"""Training in a process of its own, and the runner the GUI thread talks to.
 
-The engine (backends.training) knows nothing of Qt; the worker calls it on its own
-thread and turns each event into a signal. The runner lives in the GUI thread and
-re-emits those signals from there, so every widget slot connected to the runner runs
-on the GUI thread, lambdas included. torch is imported on the worker thread only:
-the window never waits for it.
+The engine (backends.training) knows nothing of Qt. It runs in a child process
+(backends/training/child.py), so the training loop never waits for the GUI thread's
+share of the interpreter lock, and the window's process never imports torch. A reader
+thread drops the child's messages into a mailbox; the runner lives in the GUI thread
+and empties the mailbox at most MAILBOX_HZ times a second, handing on each batch of
+events from there, so every widget slot connected to the runner runs on the GUI
+thread, lambdas included. Batches matter for tiny models: they finish hundreds of
+epochs a second, and a widget update per event would flood the window.
 """
 
 from __future__ import annotations
 
 import atexit
-from dataclasses import dataclass, field
+import contextlib
+import queue
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
-from backends.training.control import TrainingControl  # threading only, no torch
+from backends.training.client import TrainingProcess  # no torch: that loads in the child
+from backends.training.control import TrainingControl
+from backends.training.events import Failed
+from backends.training.protocol import RunSummary, TrainRequest
 from nodes.graph import GraphDocument
+from nodes.project import to_dict
 from nodes.training_settings import TrainingSettings
 
-SHUTDOWN_WAIT_MS = 10_000  # a stop takes effect within one batch; an import of torch cannot be cut short
+SHUTDOWN_WAIT_S = 10.0  # a stop takes effect within one batch; an import of torch cannot be cut short
+SAVE_WAIT_S = 60.0  # writing a weights file
+MAILBOX_HZ = 25  # deliveries of events to the GUI thread per second, at most
+
+
+class EventMailbox:
+    """Messages from the reader thread, waiting for the GUI thread; safe to use from both."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[tuple[Any, ...]] = []
+
+    def put(self, item: tuple[Any, ...]) -> bool:
+        """Add a message; True when the box was empty (the reader needs waking)."""
+        with self._lock:
+            self._items.append(item)
+            return len(self._items) == 1
+
+    def take(self) -> list[tuple[Any, ...]]:
+        with self._lock:
+            items, self._items = self._items, []
+        return items
 
 
 @dataclass
-class TrainingRequest:
-    """What one run needs, in torch-free types; the worker turns it into a TrainingJob."""
-
-    doc: GraphDocument  # a snapshot: edits to the canvas never reach a running job
-    settings: TrainingSettings
-    base_dir: Path | None
-    control: TrainingControl = field(default_factory=TrainingControl)
-    report_interval: float = 0.05
-    instrument: bool = True
-    views: bool = True
-
-
-class TrainingWorker(QObject):
-    """Lives on the training thread; its slots are invoked through queued signals."""
-
-    event = Signal(object)  # backends.training.events.*, emitted on the training thread
-    finished = Signal(object)  # TrainingOutcome, or None when the engine could not even start
-    devices_found = Signal(list)  # device names for the device menu
-
-    @Slot(object)
-    def run(self, job: TrainingRequest) -> None:
-        outcome: Any = None
-        try:
-            from backends.training.loop import TrainingJob, run_training  # torch loads here, not in the GUI
-
-            outcome = run_training(
-                TrainingJob(
-                    doc=job.doc,
-                    settings=job.settings,
-                    base_dir=job.base_dir,
-                    report_interval=job.report_interval,
-                    instrument=job.instrument,
-                    views=job.views,
-                ),
-                self.event.emit,
-                job.control,
-            )
-        except Exception as exc:  # run_training reports training problems itself: a bug or a bad install
-            from backends.training.events import Failed
-
-            self.event.emit(
-                Failed(
-                    f"{type(exc).__name__}: {exc}",
-                    hint="the training engine could not run; this may be a bug in netcanvas",
-                )
-            )
-        self.finished.emit(outcome)
-
-    @Slot()
-    def probe_devices(self) -> None:
-        try:
-            from backends.training.device import available_devices
-
-            found = available_devices()
-        except Exception:  # a broken CUDA install must not break the menu
-            found = ["cpu"]
-        self.devices_found.emit(found)
+class _Run:
+    control: TrainingControl  # mirrors the requests sent, so `paused` answers at once
 
 
 class TrainingRunner(QObject):
-    """Owns the training thread and its worker; use it from the GUI thread only."""
+    """Owns the training process; use it from the GUI thread only."""
 
-    event = Signal(object)  # every engine event, re-emitted on the GUI thread
-    done = Signal(object)  # TrainingOutcome (or None), after the last event of the run
+    events = Signal(list)  # engine events in the order they happened, delivered on the GUI thread
+    done = Signal(object)  # RunSummary (or None if the process died), after the run's last event
     devices_found = Signal(list)
 
-    _run_requested = Signal(object)
-    _probe_requested = Signal()
+    _mail = Signal()  # emitted on the reader thread when the mailbox stops being empty
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread: QThread | None = None
-        self._worker: TrainingWorker | None = None
-        self._live = _LiveRun()
+        self._process: TrainingProcess | None = None
+        self._run: _Run | None = None
         self._devices: list[str] | None = None
         self._probing = False
+        self._mailbox = EventMailbox()
+        self._saves: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self._last_delivery = 0.0
+        self._delivery_timer = QTimer(self)
+        self._delivery_timer.setSingleShot(True)
+        self._delivery_timer.timeout.connect(self._deliver)
+        self._mail.connect(self._on_mail, Qt.ConnectionType.QueuedConnection)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
 
-    # ---- the thread ------------------------------------------------------------
+    # ---- the process -----------------------------------------------------------
 
-    def _ensure_thread(self) -> TrainingWorker:
-        if self._worker is not None:
-            return self._worker
-        thread = QThread()  # no parent: its lifetime is managed by shutdown(), not by Qt's tree
-        thread.setObjectName("netcanvas-training")
-        worker = TrainingWorker()
-        worker.moveToThread(thread)
-        # Explicitly queued both ways: the worker's slots run on its thread, ours on the GUI thread.
-        self._run_requested.connect(worker.run, Qt.ConnectionType.QueuedConnection)
-        self._probe_requested.connect(worker.probe_devices, Qt.ConnectionType.QueuedConnection)
-        worker.event.connect(self._relay_event, Qt.ConnectionType.QueuedConnection)
-        worker.finished.connect(self._relay_finished, Qt.ConnectionType.QueuedConnection)
-        worker.devices_found.connect(self._relay_devices, Qt.ConnectionType.QueuedConnection)
-        # If this runner is deleted without shutdown(), the thread must not outlive a running job.
-        live = self._live  # the closure must not touch self, which is being destroyed
-        self.destroyed.connect(lambda *_: _stop_thread(thread, live.control))
-        _RUNNING[id(thread)] = (thread, live)  # stopped at interpreter exit if nobody else did
-        thread.start()
-        self._thread, self._worker = thread, worker
-        return worker
+    def _ensure_process(self) -> TrainingProcess:
+        if self._process is None or not self._process.alive:
+            self._process = TrainingProcess(self._on_message)
+            _RUNNING.add(self._process)
+        return self._process
 
-    def shutdown(self, timeout_ms: int = SHUTDOWN_WAIT_MS) -> bool:
-        """Stop any run and end the thread; True when it ended within the timeout."""
-        if self._thread is None:
+    def _on_message(self, message: tuple[Any, ...]) -> None:
+        """Reader thread: no widgets here, only the mailbox and a queued wake-up."""
+        if message[0] == "saved":
+            self._saves.put(message)
+        elif self._mailbox.put(message):
+            with contextlib.suppress(RuntimeError):  # the runner was deleted; nobody is listening
+                self._mail.emit()
+
+    def shutdown(self, timeout_s: float = SHUTDOWN_WAIT_S) -> bool:
+        """Stop any run and end the training process; True when it ended within the timeout."""
+        process, self._process = self._process, None
+        self._run, self._probing = None, False
+        if process is None:
             return True
-        ended = _stop_thread(self._thread, self._live.control, timeout_ms)
-        if ended:
-            _RUNNING.pop(id(self._thread), None)
-            if self._worker is not None:  # a later start() gets a fresh thread and worker
-                self._run_requested.disconnect(self._worker.run)
-                self._probe_requested.disconnect(self._worker.probe_devices)
-            self._thread = self._worker = None
-            self._live.control = None
-            self._probing = False
-        return ended
+        _RUNNING.discard(process)
+        return process.close(timeout_s)
 
     # ---- runs ----------------------------------------------------------------------
 
     @property
     def running(self) -> bool:
-        return self._live.control is not None
+        return self._run is not None
 
     @property
     def paused(self) -> bool:
-        return self._live.control is not None and self._live.control.paused and not self._live.control.stopped
+        control = self._run.control if self._run else None
+        return control is not None and control.paused and not control.stopped
 
     @property
     def devices(self) -> list[str] | None:
@@ -167,85 +137,130 @@ class TrainingRunner(QObject):
         instrument: bool = True,
         views: bool = True,
     ) -> None:
-        """Train `doc_snapshot` (already a copy) on the training thread; events follow."""
+        """Train `doc_snapshot` in the training process; events follow on the GUI thread."""
         if self.running:
             raise RuntimeError("a training run is already in progress; stop it first")
-        self._ensure_thread()
-        self._live.control = TrainingControl()
-        request = TrainingRequest(
-            doc_snapshot, settings, base_dir, self._live.control, report_interval, instrument, views
+        request = TrainRequest(
+            to_dict(doc_snapshot),
+            settings.to_dict(),
+            str(base_dir) if base_dir else None,
+            report_interval,
+            instrument,
+            views,
         )
-        self._run_requested.emit(request)  # queued: runs on the training thread
+        self._run = _Run(TrainingControl())
+        if not self._ensure_process().send(("train", request)):
+            self._mailbox.put(("exited", None))  # reported like any other end of the process
+            self._on_mail()
+
+    def _send(self, *message: Any) -> None:
+        if self._process is not None:
+            self._process.send(message)
 
     def stop(self) -> None:
-        if self._live.control is not None:
-            self._live.control.stop()
+        if self._run is not None:
+            self._run.control.stop()
+            self._send("stop")
 
     def pause(self) -> None:
-        if self._live.control is not None:
-            self._live.control.pause()
+        if self._run is not None:
+            self._run.control.pause()
+            self._send("pause")
 
     def resume(self) -> None:
-        if self._live.control is not None:
-            self._live.control.resume()
+        if self._run is not None:
+            self._run.control.resume()
+            self._send("resume")
 
     def set_learning_rate(self, lr: float) -> None:
         """Takes effect before the next batch (while paused: reported by the Resumed event)."""
-        if self._live.control is not None:
-            self._live.control.set_learning_rate(lr)
+        if self._run is not None:
+            self._run.control.set_learning_rate(lr)  # refuses a value <= 0 here, before sending
+            self._send("lr", float(lr))
 
     def probe_devices(self) -> None:
-        """Ask the training thread which devices exist (imports torch there, not here)."""
+        """Ask the training process which devices exist (it imports torch, the window does not)."""
         if self._devices is not None:
             self.devices_found.emit(list(self._devices))
             return
         if not self._probing:
             self._probing = True
-            self._ensure_thread()
-            self._probe_requested.emit()
+            self._ensure_process().send(("probe",))
 
-    # ---- relays (GUI thread) --------------------------------------------------------
+    def save_weights(self, path: Path, metadata: dict[str, str]) -> str | None:
+        """Write the last run's weights; None on success, else what went wrong."""
+        if self._process is None or not self._process.alive:
+            return "the trained weights are gone: the training process has ended; train again"
+        while not self._saves.empty():  # answers to earlier requests that timed out
+            self._saves.get_nowait()
+        if not self._process.send(("save", str(path), dict(metadata))):
+            return "the trained weights are gone: the training process has ended; train again"
+        try:
+            _, _, error = self._saves.get(timeout=SAVE_WAIT_S)
+        except queue.Empty:
+            return f"the training process did not answer within {SAVE_WAIT_S:.0f} s"
+        return error
 
-    @Slot(object)
-    def _relay_event(self, event: object) -> None:
-        self.event.emit(event)
+    # ---- deliveries (GUI thread) ----------------------------------------------------
 
-    @Slot(object)
-    def _relay_finished(self, outcome: object) -> None:
-        self._live.control = None
-        self.done.emit(outcome)
+    @Slot()
+    def _on_mail(self) -> None:
+        if self._delivery_timer.isActive():
+            return  # a delivery is already due; it takes this message too
+        wait = self._last_delivery + 1.0 / MAILBOX_HZ - time.monotonic()
+        if wait <= 0:
+            self._deliver()
+        else:
+            self._delivery_timer.start(max(1, round(wait * 1000)))
 
-    @Slot(list)
-    def _relay_devices(self, devices: list[str]) -> None:
-        self._devices, self._probing = list(devices), False
-        self.devices_found.emit(list(devices))
+    @Slot()
+    def _deliver(self) -> None:
+        self._last_delivery = time.monotonic()
+        batch: list[object] = []
+        for message in self._mailbox.take():
+            kind = message[0]
+            if kind == "event":
+                batch.append(message[1])
+            elif kind == "done":
+                self._end_run(batch, message[1])
+                batch = []
+            elif kind == "devices":
+                self._devices, self._probing = list(message[1]), False
+                self.devices_found.emit(list(message[1]))
+            elif kind == "exited":
+                self._process_ended(batch, message[1])
+                batch = []
+        if batch:
+            self.events.emit(batch)
+
+    def _end_run(self, batch: list[object], summary: RunSummary | None) -> None:
+        if batch:
+            self.events.emit(batch)
+        if self._run is not None:
+            self._run = None
+            self.done.emit(summary)
+
+    def _process_ended(self, batch: list[object], code: int | None) -> None:
+        if self._probing:  # the device menu still needs an answer
+            self._devices, self._probing = ["cpu"], False
+            self.devices_found.emit(["cpu"])
+        if self._run is not None:  # it died in the middle of a run
+            how = f"exit code {code}" if code is not None else "it could not be started"
+            failed = Failed(
+                f"the training process ended unexpectedly ({how})",
+                hint="the computer may have run out of memory; try a smaller batch or model",
+            )
+            self._end_run([*batch, failed], RunSummary(failed=failed))
+        elif batch:
+            self.events.emit(batch)
 
 
-class _LiveRun:
-    """The current run's control, shared with the clean-up closure."""
-
-    control: TrainingControl | None = None
-
-
-# Threads not yet shut down. A script that ends without aboutToQuit (no app.exec(), an
-# exception) would otherwise destroy a running QThread during teardown, which aborts.
-_RUNNING: dict[int, tuple[QThread, _LiveRun]] = {}
+# Processes not yet shut down: a script that ends without aboutToQuit must not leave them.
+_RUNNING: set[TrainingProcess] = set()
 
 
 @atexit.register
-def _stop_all_threads() -> None:
-    for thread, live in list(_RUNNING.values()):
-        _stop_thread(thread, live.control)
+def _stop_all_processes() -> None:
+    for process in list(_RUNNING):
+        process.close(2.0)
     _RUNNING.clear()
-
-
-def _stop_thread(
-    thread: QThread, control: TrainingControl | None, timeout_ms: int = SHUTDOWN_WAIT_MS
-) -> bool:
-    if control is not None:
-        control.stop()
-    try:
-        thread.quit()  # the event loop ends once the current run (if any) returns
-        return thread.wait(timeout_ms)
-    except RuntimeError:  # at interpreter exit Qt may have deleted the thread object already
-        return True

@@ -1,0 +1,142 @@
+"""The training process: trains what the window sends and streams the events back.
+
+    python -m backends.training.child    (started by backends.training.client)
+
+Running the loop in its own process keeps it from competing with the window's GUI
+thread for one interpreter lock: with both in one process a tiny model trained at
+0.56-0.75x of its headless speed (bench_gui), because every Python line the plots
+run stalls the training thread. The window's process never imports torch.
+
+stdin carries requests, stdout only messages: anything else printed goes to stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import sys
+import threading
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from backends.training.control import TrainingControl
+from backends.training.protocol import RunSummary, TrainRequest, read_message, write_message
+
+
+class _Child:
+    def __init__(self, requests: BinaryIO, replies: BinaryIO) -> None:
+        self.requests, self.replies = requests, replies
+        self.reply_lock = threading.Lock()
+        self.work: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self.control: TrainingControl | None = None  # the run in progress
+        self.model: Any = None  # the last run's trained module, for ("save", ...)
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        with self.reply_lock:
+            write_message(self.replies, message)
+
+    def listen(self) -> None:
+        """Reader thread: control requests apply at once, the rest queue for the main loop."""
+        while True:
+            message = read_message(self.requests)
+            if message is None or message[0] == "quit":
+                if self.control is not None:
+                    self.control.stop()
+                self.work.put(("quit",))
+                return
+            kind, control = message[0], self.control
+            if kind in ("stop", "pause", "resume", "lr"):
+                if control is not None:
+                    _apply(control, message)
+            else:
+                self.work.put(message)
+
+    def serve(self) -> None:
+        threading.Thread(target=self.listen, name="netcanvas-requests", daemon=True).start()
+        while True:
+            message = self.work.get()
+            kind = message[0]
+            if kind == "quit":
+                return
+            if kind == "probe":
+                self.send(("devices", _devices()))
+            elif kind == "train":
+                self.send(("done", self.train(message[1])))
+            elif kind == "save":
+                self.send(("saved", message[1], self.save(message[1], message[2])))
+
+    def train(self, request: TrainRequest) -> RunSummary:
+        from backends.training.events import Failed
+
+        self.control, self.model = TrainingControl(), None
+        try:
+            outcome = _run(request, lambda event: self.send(("event", event)), self.control)
+        except Exception as exc:  # run_training reports training problems itself: this is a bug
+            failed = Failed(f"{type(exc).__name__}: {exc}", hint="this may be a bug in netcanvas")
+            self.send(("event", failed))
+            return RunSummary(failed=failed)
+        finally:
+            self.control = None
+        self.model = outcome.built.model if outcome.built is not None else None
+        return RunSummary(outcome.finished, outcome.failed, outcome.history, self.model is not None)
+
+    def save(self, path: str, metadata: dict[str, str]) -> str | None:
+        if self.model is None:
+            return "there are no trained weights to save; train the network first"
+        from backends.weights import WeightsError, save_weights
+
+        try:
+            save_weights(self.model, path, metadata)
+        except (WeightsError, OSError) as exc:
+            return str(exc)
+        return None
+
+
+def _apply(control: TrainingControl, message: tuple[Any, ...]) -> None:
+    kind = message[0]
+    if kind == "stop":
+        control.stop()
+    elif kind == "pause":
+        control.pause()
+    elif kind == "resume":
+        control.resume()
+    elif kind == "lr":
+        with contextlib.suppress(TypeError, ValueError):  # the window checks the value before sending
+            control.set_learning_rate(float(message[1]))
+
+
+def _run(request: TrainRequest, sink: Any, control: TrainingControl) -> Any:
+    from backends.training.loop import TrainingJob, run_training
+    from nodes.project import from_dict
+    from nodes.training_settings import TrainingSettings
+
+    job = TrainingJob(
+        doc=from_dict(request.project, "the design being trained"),
+        settings=TrainingSettings.from_dict(request.settings),
+        base_dir=Path(request.base_dir) if request.base_dir else None,
+        report_interval=request.report_interval,
+        instrument=request.instrument,
+        views=request.views,
+    )
+    return run_training(job, sink, control)
+
+
+def _devices() -> list[str]:
+    try:
+        from backends.training.device import available_devices
+
+        return available_devices()
+    except Exception:  # a broken CUDA install must not break the device menu
+        return ["cpu"]
+
+
+def main() -> None:
+    # The protocol owns the real stdout; stray prints (from a library, say) go to stderr.
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    _Child(sys.stdin.buffer, replies).serve()
+
+
+if __name__ == "__main__":
+    main()

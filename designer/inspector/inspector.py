@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
 
 from designer.controller import DocumentController
 from designer.inspector.activation_plot import ActivationPlot, has_curve
+from designer.inspector.data_preview import DataPreview
 from designer.inspector.editors import IntEditor, ParamEditor, editor_for, error_color, muted_color
 from designer.inspector.summary import NodeProblems, NodeSummary, auto_value, optional_int_names
 from designer.palette import CATEGORY_TITLES, category_color
 from nodes import registry
 from nodes.analysis import Analysis, label
 from nodes.graph import GraphEditError, GraphEvent
-from nodes.spec import NodeSpec
+from nodes.spec import NodeSpec, Role
 
 HINT = "Select a node to edit it; drag layers from the palette onto the canvas."
 
@@ -101,7 +102,7 @@ class InspectorWidget(QWidget):
         old = self.scroll.takeWidget()
         if old is not None:
             old.deleteLater()
-        self.editors, self.plot, self.spec = {}, None, None
+        self.editors, self.plot, self.spec, self.preview = {}, None, None, None
         self.hint.setVisible(node_id is None)
         self.scroll.setVisible(node_id is not None)
         if node_id is not None:
@@ -140,6 +141,13 @@ class InspectorWidget(QWidget):
         box.addWidget(_section_title("Tensors", page))
         self.summary = NodeSummary(page)
         box.addWidget(self.summary)
+
+        self.preview = None
+        if spec.role is Role.SOURCE:
+            box.addWidget(_section_title("Data (a preview)", page))
+            self.preview = DataPreview(page)
+            self.preview.show_source(spec.type_id, node.params, self._base_dir())
+            box.addWidget(self.preview)
 
         if spec.params:
             box.addWidget(_section_title("Parameters", page))
@@ -240,6 +248,9 @@ class InspectorWidget(QWidget):
             self.show_node(None)
         elif event.kind == "param_changed" and event.name in self.editors:
             self.editors[event.name].set_value(event.new)
+            if self.preview is not None and self.spec is not None:
+                params = self.controller.doc.node(self.node_id).params
+                self.preview.show_source(self.spec.type_id, params, self._base_dir())
             if self.plot is not None and self.spec is not None:
                 self.plot.set_curve(self.spec.type_id, self.controller.doc.node(self.node_id).params)
         elif event.kind == "node_renamed":

@@ -480,3 +480,40 @@ def test_mouse_wheel_leaves_unfocused_fields_alone(qtbot, spiral) -> None:
     QApplication.sendEvent(spin, wheel)
     assert not wheel.isAccepted()  # passed on, so the inspector scrolls instead
     assert spiral.doc.node("n3").params["out_features"] == 64
+
+
+def wait_for_preview(qtbot, inspector: InspectorWidget) -> str:
+    qtbot.waitUntil(lambda: inspector.preview is not None and not inspector.preview.busy, timeout=30_000)
+    return inspector.preview.text.text()
+
+
+def test_a_data_set_node_previews_what_it_loads_and_follows_edits(qtbot, spiral) -> None:
+    from backends.data import load_dataset
+
+    inspector = make_inspector(qtbot, spiral)
+    source = next(n for n in spiral.doc.nodes() if n.type_id == "Spirals")
+    inspector.show_node(source.id)
+    text = wait_for_preview(qtbot, inspector)
+    data = load_dataset("Spirals", source.params)  # the reference: what training will load
+    sizes = data.sizes()
+    assert f"{sum(sizes.values())} samples" in text and f"train {sizes['train']}" in text
+    assert "features: (2,) per sample" in text and "2 classes" in text
+    assert not inspector.preview.failed
+    assert spiral.set_param(source.id, "samples", 400)
+    text = wait_for_preview(qtbot, inspector)
+    assert "400 samples" in text
+    # Other kinds of node have no preview.
+    linear = next(n for n in spiral.doc.nodes() if n.type_id == "Linear")
+    inspector.show_node(linear.id)
+    assert inspector.preview is None
+
+
+def test_a_missing_data_file_shows_in_the_preview_in_red(qtbot, controller, tmp_path: Path) -> None:
+    node_id = controller.add_node("CsvData", (0, 0))
+    assert node_id is not None
+    inspector = make_inspector(qtbot, controller)
+    assert controller.set_param(node_id, "path", str(tmp_path / "nowhere.csv"))
+    inspector.show_node(node_id)
+    text = wait_for_preview(qtbot, inspector)
+    assert inspector.preview.failed and "nowhere.csv" in text
+    assert "color" in inspector.preview.text.styleSheet()

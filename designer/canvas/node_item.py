@@ -25,6 +25,14 @@ _Text = tuple[QPointF, str, str, str]
 
 
 class NodeItem(QGraphicsItem):
+    # Blanks until the first _relayout(); never changed in place, only replaced.
+    _rect = QRectF(0, 0, st.NODE_WIDTH, st.HEADER_HEIGHT)
+    _bounds = QRectF(0, 0, st.NODE_WIDTH, st.HEADER_HEIGHT)
+    _body = _shadow = _header = QPainterPath()
+    _name_rect = _gauge_rect = _gauge_track = _badge_rect = QRectF()
+    _badge_centre = QPointF()
+    _gradient_colour = QColor()
+
     def __init__(
         self,
         node_id: str,
@@ -43,17 +51,9 @@ class NodeItem(QGraphicsItem):
         self.out_ports: dict[str, PortItem] = {}
         self._texts: list[_Text] = []
         self._port_list: list[PortItem] = []
-        self._rect = QRectF(0, 0, st.NODE_WIDTH, st.HEADER_HEIGHT)
-        self._bounds = QRectF(self._rect)
-        self._body = QPainterPath()
-        self._shadow = QPainterPath()
-        self._header = QPainterPath()
-        self._name_rect = QRectF()
-        self._gauge_rect = QRectF()
-        self._gauge_track = QRectF()
-        self._badge_centre = QPointF()
-        self._badge_rect = QRectF()
-        self._gradient_colour = QColor()
+        self._laid_out = False
+        # The geometry attributes start as the shared class-level blanks below; _relayout()
+        # gives each card its own (a big scene builds faster without thousands of blanks).
         self._tooltip_stale = True  # the rich text is built when first asked for
         flags = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flags.ItemIsSelectable | flags.ItemIsMovable | flags.ItemSendsGeometryChanges)
@@ -75,7 +75,7 @@ class NodeItem(QGraphicsItem):
         outs += [(n, "tensor", True, n) for n in sorted(set(wired_out) - {p[0] for p in outs})]
         changed = self._sync_side(self.in_ports, ins, IN)
         changed = self._sync_side(self.out_ports, outs, OUT) or changed
-        if changed:
+        if changed or not self._laid_out:
             self._relayout()
         return changed
 
@@ -248,6 +248,7 @@ class NodeItem(QGraphicsItem):
             height += st.GAUGE_HEIGHT + 4
 
         self.prepareGeometryChange()
+        self._laid_out = True
         self._texts = texts
         self._rect = QRectF(0, 0, w, height)
         # Room for the selection outline and the ports half outside the card.
@@ -324,16 +325,27 @@ class NodeItem(QGraphicsItem):
     # ---- scene notifications ------------------------------------------------------
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
+        # Called for every flag, child and scene change too (six times per card while a
+        # big scene is built): anything but the three changes below returns at once.
+        if change not in _WATCHED_CHANGES:
+            return value
+        if change == _SELECTED_CHANGED:
+            self.setZValue(1 if value else 0)  # a selected card comes to the front
+            return value
         scene = self.scene()
         if not hasattr(scene, "node_item_moved"):  # only a GraphScene keeps wires and snapping
-            scene = None
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and scene is not None:
+            return value
+        if change == _POSITION_CHANGE:
             return scene.snapped_drag_position(self, value)
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and scene is not None:
-            scene.node_item_moved(self)
-        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
-            self.setZValue(1 if value else 0)  # a selected card comes to the front
-        return super().itemChange(change, value)
+        scene.node_item_moved(self)
+        return value
+
+
+_POSITION_CHANGE = QGraphicsItem.GraphicsItemChange.ItemPositionChange
+_SELECTED_CHANGED = QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged
+_WATCHED_CHANGES = frozenset(
+    {_POSITION_CHANGE, QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged, _SELECTED_CHANGED}
+)
 
 
 class _LayoutCache:

@@ -63,9 +63,9 @@ class PortItem(QGraphicsItem):
         self._hovered = False
         self._colour_key = "cat:layer"
         self._tooltip_text: str | None = None  # set as the item's tooltip when first asked for
+        # No z-value (a port only ever overlaps its sibling ports) and the cursor is set on
+        # first hover: both cost time in every build of a big scene.
         self.setAcceptHoverEvents(True)
-        self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setZValue(2)
         self._bounds, self._shape, self._diamond = _geometry()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
 
@@ -145,6 +145,8 @@ class PortItem(QGraphicsItem):
     # ---- hover ---------------------------------------------------------------------
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        if not self.hasCursor():
+            self.setCursor(Qt.CursorShape.CrossCursor)  # "a wire starts here"
         self.ensure_tooltip()
         self._hovered = True
         self._repaint()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QTransform
@@ -186,29 +188,36 @@ class GraphScene(QGraphicsScene):
     # ---- building from the document -----------------------------------------------
 
     def rebuild(self) -> None:
-        # Thousands of new items would set off the cyclic garbage collector over and over
-        # (a third of a big build); it is paused meanwhile and switched back on after.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            self._rebuild()
-        finally:
-            if collecting:
-                gc.enable()
+        """Tear down every card and wire, then build them afresh from the document."""
+        with _collector_paused():
+            self._tear_down()
+            self._build()
 
-    def _rebuild(self) -> None:
+    def tear_down(self) -> None:
+        """Remove every card and wire (the next rebuild() starts from an empty scene)."""
+        with _collector_paused():
+            self._tear_down()
+
+    def _tear_down(self) -> None:
         self.cancel_interaction()
-        self._quiet = True
         self._editor = None
         self.clear()
         self._nodes.clear()
         self._wires.clear()
         self._wires_of.clear()
+
+    def _build(self) -> None:
+        self._quiet = True
         doc = self._built_doc = self.controller.doc
         analysis = self.controller.analysis
         by_node, by_edge = _problems_by_item(analysis) if analysis is not None else ({}, {})
+        wired_in: dict[str, set[str]] = defaultdict(set)
+        wired_out: dict[str, set[str]] = defaultdict(set)
+        for edge in doc.edges():  # one pass, rather than two edge queries per card
+            wired_in[edge.target].add(edge.target_port)
+            wired_out[edge.source].add(edge.source_port)
         for node in doc.nodes():
-            self._add_node(node.id, by_node)
+            self._add_node(node.id, by_node, (wired_in[node.id], wired_out[node.id]))
         # The cards were built from the latest analysis; the wires take theirs as they are made.
         for edge in doc.edges():
             shape = analysis.edge_shapes.get(edge) if analysis is not None else None
@@ -224,8 +233,14 @@ class GraphScene(QGraphicsScene):
             wire.update_path()
         self.update()
 
-    def _add_node(self, node_id: str, by_node: dict[str, list[Problem]] | None = None) -> NodeItem:
-        """`by_node`: the latest analysis's problems per node, when adding many cards at once."""
+    def _add_node(
+        self,
+        node_id: str,
+        by_node: dict[str, list[Problem]] | None = None,
+        wired: tuple[set[str], set[str]] | None = None,
+    ) -> NodeItem:
+        """`by_node`: the latest analysis's problems per node, and `wired`: the ports in use,
+        when adding many cards at once."""
         node = self.controller.doc.node(node_id)
         spec = registry.get(node.type_id) if registry.exists(node.type_id) else None
         if by_node is None:
@@ -235,12 +250,11 @@ class GraphScene(QGraphicsScene):
             info = analysis.info.get(node_id) if analysis is not None else None
             problems = by_node.get(node_id, [])
         item = NodeItem(node_id, spec, card_content(node, spec, info, problems), node.position)
-        doc = self.controller.doc
-        item.sync_ports(
-            node.params,
-            {e.target_port for e in doc.in_edges(node_id)},
-            {e.source_port for e in doc.out_edges(node_id)},
-        )
+        if wired is None:
+            doc = self.controller.doc
+            ins = {e.target_port for e in doc.in_edges(node_id)}
+            wired = ins, {e.source_port for e in doc.out_edges(node_id)}
+        item.sync_ports(node.params, *wired)
         if self._gradients is not None:
             item.set_gradient(self._gradients.get(node_id))
         self.addItem(item)
@@ -482,6 +496,19 @@ class GraphScene(QGraphicsScene):
             if ensure is not None:
                 ensure()
         super().helpEvent(event)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Thousands of new or dying items would set off the cyclic garbage collector over and
+    over (a third of a big build); it is paused meanwhile and switched back on after."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _problems_by_item(analysis: Analysis) -> tuple[dict[str, list[Problem]], dict[Edge, list[str]]]:

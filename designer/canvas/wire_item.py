@@ -23,6 +23,17 @@ from designer.canvas import style as st
 from designer.canvas.port_item import PortItem
 from nodes.graph import Edge
 
+_METRICS: tuple[object, QFontMetricsF] | None = None
+
+
+def _label_metrics() -> QFontMetricsF:
+    """Metrics of the label font, made once per style (thousands of wires share them)."""
+    global _METRICS
+    font = st.cached_style().fonts["small"]
+    if _METRICS is None or _METRICS[0] is not font:
+        _METRICS = (font, QFontMetricsF(font))
+    return _METRICS[1]
+
 
 def bezier(start: QPointF, end: QPointF) -> QPainterPath:
     """Leave the output heading right and enter the input heading right, even backwards."""
@@ -55,7 +66,7 @@ class WireItem(QGraphicsItem):
         self._highlighted = False  # a node being dropped would land on this wire
         self._ends = (QPointF(), QPointF())  # the ports' scene positions as of update_path()
         self._path = QPainterPath()
-        self._hit = QPainterPath()
+        self._hit: QPainterPath | None = None  # the wide outline clicks hit, made when first needed
         self._label_rect = QRectF()
         self._bounds = QRectF()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
@@ -96,15 +107,13 @@ class WireItem(QGraphicsItem):
         """Follow the ports (called when either node moves)."""
         self._ends = (self.source.scene_anchor(), self.target.scene_anchor())
         self._path = bezier(*self._ends)
-        stroker = QPainterPathStroker()
-        stroker.setWidth(10)  # easy to click, not only on the 2-unit line
-        self._hit = stroker.createStroke(self._path)
+        self._hit = None
         self._place_label()
 
     def _place_label(self) -> None:
         self.prepareGeometryChange()
         if self.shape_text:
-            metrics = QFontMetricsF(st.cached_style().fonts["small"])
+            metrics = _label_metrics()
             mid = self._path.pointAtPercent(0.5)
             angle = self._path.angleAtPercent(0.5) % 180  # 0 = horizontal, 90 = vertical
             flat = angle < 35 or angle > 145
@@ -149,6 +158,10 @@ class WireItem(QGraphicsItem):
         return self._bounds
 
     def shape(self) -> QPainterPath:
+        if self._hit is None:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(10)  # easy to click, not only on the 2-unit line
+            self._hit = stroker.createStroke(self._path)
         path = QPainterPath(self._hit)
         if not self._label_rect.isNull():
             path.addRect(self._label_rect)

@@ -641,3 +641,15 @@ def test_layout_height_estimate_covers_every_card(controller: DocumentController
     for item in scene.node_items():
         card = item.boundingRect().adjusted(0, 4, 0, -4)  # without the selection margin
         assert card.height() <= estimated_height(controller.doc, item.node_id), item.spec.type_id
+
+
+def test_hovering_a_port_shows_the_wire_cursor(
+    controller: DocumentController, scene: GraphScene, view: CanvasView
+) -> None:
+    _, fc = two_nodes(controller)
+    port = scene.node_item(fc).port("in", "in")
+    assert port is not None and not port.hasCursor()  # set on first hover, not for every card built
+    QTest.mouseMove(view.viewport(), at(view, port.scenePos()))
+    QTest.qWait(20)
+    assert port.hasCursor() and port.cursor().shape() == Qt.CursorShape.CrossCursor
+    assert view.viewport().cursor().shape() == Qt.CursorShape.CrossCursor

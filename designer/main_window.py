@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from designer import file_actions
@@ -25,6 +25,7 @@ from nodes import project
 from nodes.project import ProjectError
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
+RUN_AREA_SHARE = 0.42  # of the window height, for the training panel and plots at first show
 
 
 class MainWindow(QMainWindow):
@@ -51,7 +52,10 @@ class MainWindow(QMainWindow):
         self.bottom.addTab(self.code, "Code")
         self._dock("Palette", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, 240)
         self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea, 320)
-        self._dock("Run", self.bottom, Qt.DockWidgetArea.BottomDockWidgetArea, 260, titled=False)
+        self.run_dock = self._dock(
+            "Run", self.bottom, Qt.DockWidgetArea.BottomDockWidgetArea, 260, titled=False
+        )
+        self._sized = False
 
         self._wire_signals()
         self.actions_by_name: dict[str, QAction] = {}
@@ -62,7 +66,7 @@ class MainWindow(QMainWindow):
 
     def _dock(
         self, title: str, widget: QWidget, area: Qt.DockWidgetArea, size: int, titled: bool = True
-    ) -> None:
+    ) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{title.lower()}")
         dock.setWidget(widget)
@@ -78,6 +82,17 @@ class MainWindow(QMainWindow):
             else Qt.Orientation.Horizontal
         )
         self.resizeDocks([dock], [size], orientation)
+        return dock
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized:
+            # The plots need height more than the canvas does: a network is wide, not tall.
+            self._sized = True
+            self.resizeDocks(
+                [self.run_dock], [max(300, round(self.height() * RUN_AREA_SHARE))], Qt.Orientation.Vertical
+            )
+            self.view.show_document()
 
     def _wire_signals(self) -> None:
         c = self.controller
@@ -96,7 +111,7 @@ class MainWindow(QMainWindow):
 
     def _on_document_replaced(self) -> None:
         self.inspector.show_node(None)
-        self.view.fit_all()
+        self.view.show_document()
         self._update_title()
 
     def _on_analysis(self, analysis: object) -> None:

@@ -32,6 +32,7 @@ GAUGE_HEIGHT = 4
 MAX_KEY_PARAMS = 3
 
 ZOOM_MIN, ZOOM_MAX = 0.2, 3.0
+READABLE_ZOOM = 0.7  # below this a card's text is too small to read (a newly opened network)
 
 # Header colours per category, (light, dark). Chosen to be told apart at a glance and
 # none of them equal to the red and amber used for errors and warnings.

@@ -88,6 +88,19 @@ class CanvasView(QGraphicsView):
         self.centerOn(self.mapToScene(self.viewport().rect().center()) - drift)
         self.zoom_changed.emit(self.zoom())
 
+    def show_document(self) -> None:
+        """A newly opened network: all of it if it is legible so, else its start at a size
+        that can be read (the rest is a pan or Fit to View away)."""
+        self.fit_all()
+        rect = self._scene.items_bounding_rect()
+        if rect.isNull() or self.zoom() >= st.READABLE_ZOOM:
+            return
+        self.resetTransform()
+        self.scale(st.READABLE_ZOOM, st.READABLE_ZOOM)
+        visible = self.mapToScene(self.viewport().rect()).boundingRect()
+        self.centerOn(rect.left() - 40 + visible.width() / 2, rect.center().y())
+        self.zoom_changed.emit(self.zoom())
+
     def fit_all(self) -> None:
         rect = self._scene.items_bounding_rect()
         if rect.isNull():

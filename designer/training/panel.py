@@ -145,6 +145,7 @@ class TrainingPanel(QWidget):
 
         self.run_status = RunStatus()
         self.progress, self.status = self.run_status.progress, self.run_status.label
+        self.run_status.introduce(self.controller.doc.description)
 
         self.form = SettingsForm(MAIN_SETTINGS, advanced=MORE_SETTINGS)
         self.form.changed.connect(self._write_setting)
@@ -258,6 +259,8 @@ class TrainingPanel(QWidget):
         self._load_settings()
         if self.runner.running:
             self._show_changed_notice()
+        else:
+            self.run_status.introduce(self.controller.doc.description)
 
     def _show_changed_notice(self) -> None:
         self.changed_notice.show_message(

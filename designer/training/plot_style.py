@@ -61,11 +61,43 @@ class IntegerAxis(pg.AxisItem):
         return levels
 
 
+class SparseLogAxis(pg.AxisItem):
+    """On a log scale, a few labelled ticks at 1, 2 and 5 times a power of ten, thinned out
+    until they fit: pyqtgraph's own minor ticks pile up into a blot on a short plot."""
+
+    MIN_GAP_PX = 22  # between two labels
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
+        if not self.logMode or not (math.isfinite(minVal) and math.isfinite(maxVal)) or maxVal <= minVal:
+            return super().tickValues(minVal, maxVal, size)
+        fits = max(2, int(size / self.MIN_GAP_PX))
+        candidates = [_log_ticks(minVal, maxVal, factors) for factors in ((1, 2, 5), (1, 3), (1,))]
+        for values in candidates:
+            if 2 <= len(values) <= fits:
+                return [(1.0, values)]
+        values = max(candidates, key=len)  # too many (every n-th is kept) or too few (all are)
+        step = max(1, math.ceil(len(values) / fits))
+        return [(1.0, values[::step])]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        if not self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        return [f"{10**v:.3g}" for v in values]
+
+
+def _log_ticks(low: float, high: float, factors: tuple[int, ...]) -> list[float]:
+    """log10 of every factor x 10^n between low and high (themselves log10 values)."""
+    ticks = (d + math.log10(f) for d in range(math.floor(low), math.ceil(high) + 1) for f in factors)
+    return [t for t in ticks if low <= t <= high]
+
+
 def make_plot(
     title: str, left: str = "", bottom: str = "", *, log_y: bool = False, whole_x: bool = False
 ) -> pg.PlotWidget:
     """A plot with a title, axis labels and a faint grid; zoom, the menu and export stay available."""
-    axes = {"bottom": IntegerAxis("bottom")} if whole_x else None
+    axes: dict[str, pg.AxisItem] = {"left": SparseLogAxis("left")}
+    if whole_x:
+        axes["bottom"] = IntegerAxis("bottom")
     widget = pg.PlotWidget(background=background(), axisItems=axes)
     widget.setMinimumSize(160, 120)
     item = widget.getPlotItem()
@@ -85,8 +117,18 @@ def make_plot(
     return widget
 
 
+LEGEND_COLUMNS = 4  # entries side by side: one short row covers less of a short plot than a column
+
+
 def add_legend(widget: pg.PlotWidget) -> pg.LegendItem:
-    legend = widget.getPlotItem().addLegend(offset=(-8, 8), labelTextColor=foreground(), labelTextSize="8pt")
+    legend = widget.getPlotItem().addLegend(
+        offset=(-8, 4),
+        labelTextColor=foreground(),
+        labelTextSize="8pt",
+        colCount=LEGEND_COLUMNS,
+        verSpacing=-6,
+        horSpacing=6,
+    )
     bg = background()
     legend.setBrush(pg.mkBrush(bg.red(), bg.green(), bg.blue(), 200))
     legend.setPen(pg.mkPen(muted()))

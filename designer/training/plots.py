@@ -133,7 +133,7 @@ class TrainingPlots(QWidget):
         grid.addWidget(self.epoch_plot, 0, 1)
         grid.addWidget(self.metric_plot, 1, 0)
         grid.addWidget(self.view_plot, 1, 1)
-        self.tabs.addTab(page, "Loss & metrics")
+        self.tabs.addTab(page, "Loss && metrics")  # && shows one &; a single one marks a shortcut
 
     def _build_loss_controls(self) -> QHBoxLayout:
         self.smoothing = QSlider(Qt.Orientation.Horizontal)

@@ -97,7 +97,7 @@ class ResultsView(QWidget):
         self.headline.setText(headline[:1].upper() + headline[1:])
         epochs = f"{event.epochs_run} epoch{'' if event.epochs_run == 1 else 's'}"
         details = (
-            f"{how.get(event.reason, event.reason)} after {epochs} in {text.duration(event.elapsed_seconds)}"
+            f"{how.get(event.reason, event.reason)} after {epochs} in {text.elapsed(event.elapsed_seconds)}"
         )
         if event.best_epoch:
             details += f" (best epoch {event.best_epoch})"

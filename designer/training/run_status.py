@@ -34,6 +34,15 @@ class RunStatus(QWidget):
     def say(self, words: str) -> None:
         self.label.setText(words)
 
+    def introduce(self, description: str) -> None:
+        """Before any run: what the open network is about (an example says what to try)."""
+        self.progress.setValue(0)
+        self.progress.setFormat("not started")
+        text = description.strip()
+        if "Train" not in text:
+            text = (text + "\n" if text else "") + "Press Train to train this network."
+        self.say(text)
+
     def starting(self) -> None:
         self.epochs = 0
         self.progress.setValue(0)
@@ -58,7 +67,7 @@ class RunStatus(QWidget):
         elif isinstance(event, ev.Finished):
             ending = ENDINGS.get(event.reason, event.reason)
             epochs = f"{event.epochs_run} epoch{'s' if event.epochs_run != 1 else ''}"
-            line = f"{ending} after {epochs} in {text.duration(event.elapsed_seconds)}"
+            line = f"{ending} after {epochs} in {text.elapsed(event.elapsed_seconds)}"
             on = f"{event.split} split" + (f" ({event.samples} samples)" if event.samples else "")
             self.say(f"{line}{text.SEP}{on}: {text.metrics(event.test_metrics)}")
             if event.reason != "stopped":

@@ -17,6 +17,13 @@ def duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def elapsed(seconds: float) -> str:
+    """How long a finished run took: "2.4 s" under a minute (0:02 hides the detail), else duration()."""
+    if math.isfinite(seconds) and 0 <= seconds < 59.95:
+        return f"{seconds:.1f} s"
+    return duration(seconds)
+
+
 def rate(samples_per_second: float) -> str:
     if not math.isfinite(samples_per_second) or samples_per_second <= 0:
         return "– samples/s"

@@ -587,3 +587,12 @@ def test_a_broken_project_file_shows_a_message_and_keeps_the_document(
     assert not window.open_path(not_a_project)
     assert len(dialogs.of("warning")) == 2 and "list.json" in dialogs.of("warning")[1][2]
     assert snapshot(window) == before
+
+
+def test_tab_titles_show_their_ampersands(qtbot: Any, window: MainWindow) -> None:
+    """Qt reads a single '&' in a tab title as a shortcut marker and hides it."""
+    from PySide6.QtWidgets import QTabWidget
+
+    titles = [t.tabText(i) for t in window.findChildren(QTabWidget) for i in range(t.count())]
+    assert "Loss && metrics" in titles
+    assert all("&" not in title.replace("&&", "") for title in titles), titles

@@ -61,6 +61,19 @@ class DocumentController(QObject):
         self.path_changed.emit(path)
         self.dirty_changed.emit(False)
 
+    def forget_path(self) -> None:
+        """The document becomes an unsaved copy: relative data paths resolve against the
+        working folder, for the checks, the preview and a training run alike."""
+        self.path = None
+        set_base_dir(None)
+        self.path_changed.emit(None)
+        self.schedule_analysis()
+
+    @property
+    def data_dir(self) -> Path | None:
+        """Where relative data paths resolve (None: the working folder)."""
+        return self.path.parent if self.path else None
+
     def load(self, path: Path) -> None:
         """Raises project.ProjectError with a message naming the problem."""
         self.set_document(project.load(path), Path(path))

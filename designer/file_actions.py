@@ -46,7 +46,8 @@ def export(parent: QWidget, controller: DocumentController, fmt: str) -> Path | 
     try:
         source = export_source(controller, fmt)
     except CodegenError as exc:
-        QMessageBox.warning(parent, "Cannot export yet", str(exc))
+        message = str(exc)
+        QMessageBox.warning(parent, "Cannot export yet", message[:1].upper() + message[1:])
         return None
     default = "train.py" if fmt == "script" else "model.py"
     folder = Path(_folder(controller.path))

@@ -321,8 +321,7 @@ class MainWindow(QMainWindow):
         if Path(path).parent != EXAMPLES:
             self.recent.add(Path(path))
         else:  # an example opens as a new, unsaved copy so the original stays pristine
-            self.controller.path = None
-            self.controller.path_changed.emit(None)
+            self.controller.forget_path()
         self.statusBar().showMessage(f"Opened {Path(path).name}", 4000)
         return True
 
@@ -346,10 +345,15 @@ class MainWindow(QMainWindow):
         return True
 
     def export_model(self) -> None:
-        file_actions.export(self, self.controller, "python")
+        self._exported(file_actions.export(self, self.controller, "python"), "python model.py")
 
     def export_script(self) -> None:
-        file_actions.export(self, self.controller, "script")
+        self._exported(file_actions.export(self, self.controller, "script"), "python train.py")
+
+    def _exported(self, path: Path | None, how_to_run: str) -> None:
+        if path is not None:
+            command = how_to_run.replace(how_to_run.split()[-1], path.name)
+            self.statusBar().showMessage(f"Exported {path} · run it with: {command}", 10_000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.confirm_discard():

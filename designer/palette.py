@@ -97,6 +97,33 @@ def tooltip_html(spec: NodeSpec) -> str:
     return f"<qt>{heading}<p style='margin-top:4px'>{body}</p></qt>"
 
 
+# Words people search by that are not in a node's title: other frameworks' names, textbook terms.
+ALIASES = {
+    "Linear": "dense fully connected fc affine perceptron",
+    "Conv1d": "convolution cnn",
+    "Conv2d": "convolution cnn filter kernel",
+    "ConvTranspose2d": "deconvolution upsample upsampling",
+    "Dropout": "regularisation regularization",
+    "BatchNorm1d": "normalisation normalization batchnorm",
+    "BatchNorm2d": "normalisation normalization batchnorm",
+    "LayerNorm": "normalisation normalization",
+    "RNN": "recurrent",
+    "LSTM": "recurrent long short-term memory",
+    "GRU": "recurrent gated",
+    "SelfAttention": "transformer attention mha",
+    "TransformerEncoderLayer": "attention bert",
+    "Embedding": "tokens lookup word vectors",
+    "Flatten": "reshape",
+    "Concatenate": "concat cat join",
+    "Add": "residual skip sum",
+    "MSELoss": "mean squared error l2 regression",
+    "L1Loss": "mean absolute error mae regression",
+    "CrossEntropyLoss": "classification softmax log loss",
+    "BCEWithLogitsLoss": "binary classification logistic",
+    "SGD": "gradient descent momentum",
+}
+
+
 class _SearchIndex:
     """How well an entry matches a query; lower is better, None is no match."""
 
@@ -105,7 +132,8 @@ class _SearchIndex:
     def __init__(self, spec: NodeSpec) -> None:
         self.title = spec.title.lower()
         self.type_id = spec.type_id.lower()
-        self.names = f"{self.title} {self.type_id} {CATEGORY_TITLES.get(spec.category, '').lower()}"
+        aliases = ALIASES.get(spec.type_id, "")
+        self.names = f"{self.title} {self.type_id} {CATEGORY_TITLES.get(spec.category, '').lower()} {aliases}"
         self.words = set(re.findall(r"[a-z0-9]+", spec.explanation.lower()))
 
     def token_rank(self, token: str) -> int | None:
@@ -285,6 +313,7 @@ class PaletteWidget(QWidget):
             return
         tokens = text.lower().split()
         any_visible = False
+        best_of: dict[int, int] = {}  # a category's best match, to show the best category first
         for header in self._categories.values():
             ranked: list[tuple[tuple[int, int], QTreeWidgetItem, tuple[int, bool] | None]] = []
             for item in header.takeChildren():
@@ -303,13 +332,30 @@ class PaletteWidget(QWidget):
             header.setHidden(visible == 0)
             header.setExpanded(True)
             any_visible = any_visible or visible > 0
+            best_of[id(header)] = ranked[0][0][0] if ranked else 1_000
+        self._order_categories(best_of)
         self.tree.setVisible(any_visible)
         self.empty_label.setVisible(not any_visible)
+        best = self._best_match() if tokens else None
+        self.tree.setCurrentItem(self._items[best] if best else None)  # what Enter would add
+
+    def _order_categories(self, best_of: dict[int, int]) -> None:
+        """Categories with a name match above those matched only through explanations."""
+        headers = list(self._categories.values())
+        wanted = sorted(headers, key=lambda h: (best_of.get(id(h), 1_000), headers.index(h)))
+        current = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        if current == wanted:
+            return
+        for header in headers:
+            self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(header))
+        self.tree.addTopLevelItems(wanted)
+        for header in wanted:
+            header.setExpanded(not header.isHidden())
 
     def visible_type_ids(self) -> list[str]:
         """Type ids currently shown, in display order (for tests and keyboard navigation)."""
         shown = []
-        for header in self._categories.values():
+        for header in (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())):
             if header.isHidden():
                 continue
             for i in range(header.childCount()):

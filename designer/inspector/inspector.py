@@ -138,6 +138,12 @@ class InspectorWidget(QWidget):
         explanation.setContentsMargins(0, 4, 0, 0)
         box.addWidget(explanation)
 
+        # Problems first: the fix a message suggests must not sit below the fold.
+        self.problems_title = _section_title("Problems", page)
+        self.problems = NodeProblems(page)
+        box.addWidget(self.problems_title)
+        box.addWidget(self.problems)
+
         box.addWidget(_section_title("Tensors", page))
         self.summary = NodeSummary(page)
         box.addWidget(self.summary)
@@ -167,10 +173,6 @@ class InspectorWidget(QWidget):
             self.plot.set_curve(spec.type_id, node.params)
             box.addWidget(self.plot)
 
-        self.problems_title = _section_title("Problems", page)
-        self.problems = NodeProblems(page)
-        box.addWidget(self.problems_title)
-        box.addWidget(self.problems)
         box.addStretch(1)
         return page
 
@@ -189,8 +191,10 @@ class InspectorWidget(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.3)
         title.setFont(font)
         category = CATEGORY_TITLES.get(spec.category, spec.category.value).rstrip("s")
-        # The type id matters when the title differs from it (SiLU (Swish) is nn.SiLU).
-        kind_text = category if spec.title == spec.type_id else f"{category} · {spec.type_id}"
+        # The PyTorch class says what the code will use (SiLU (Swish) is nn.SiLU); data sets,
+        # inputs and merges have none, and their internal type ids mean nothing to a user.
+        torch_class = (spec.torch_class or "").replace("torch.nn.", "nn.")
+        kind_text = f"{category} · {torch_class}" if torch_class else category
         kind = QLabel(html.escape(kind_text), header)
         kind.setStyleSheet(f"color: {muted_color(self).name()};")
         row.addWidget(dot, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -200,8 +204,7 @@ class InspectorWidget(QWidget):
         return header
 
     def _base_dir(self) -> Path | None:
-        path = self.controller.path
-        return Path(path).parent if path else None
+        return self.controller.data_dir
 
     # ---- edits out -------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from designer.training.runs import RunHistory
 from designer.training.settings_form import SettingsForm
 from designer.training.worker import TrainingRunner
 from nodes.analysis import Analysis, analyze
+from nodes.catalog.optimizers import learning_rate
 from nodes.graph import GraphEvent
 from nodes.training_settings import DEVICES, TrainingSettings, TrainingSettingsError
 
@@ -299,8 +300,7 @@ class TrainingPanel(QWidget):
         self.changed_notice.hide()
         self.run_status.starting()
         self.run_starting.emit()
-        base_dir = self.controller.path.parent if self.controller.path else None
-        self.runner.start(snapshot, settings, base_dir, report_interval=self.report_interval)
+        self.runner.start(snapshot, settings, self.controller.data_dir, report_interval=self.report_interval)
         self._update_buttons()
         return True
 
@@ -330,10 +330,12 @@ class TrainingPanel(QWidget):
         if not self.runner.paused:
             return False
         try:
-            value = float(self.lr_edit.text())
+            # The optimizers' own rule for the value, so the box and the inspector agree.
+            value = learning_rate(0.01).coerce(self.lr_edit.text().strip())
             self.runner.set_learning_rate(value)
-        except ValueError:
-            self.status.setText("The learning rate must be a number greater than 0.")
+        except ValueError as exc:  # ParamError included
+            message = str(exc).replace("lr ", "the learning rate ", 1)
+            self.status.setText(message[:1].upper() + message[1:] + ".")
             return False
         self.status.setText(f"Learning rate {text.learning_rate(value)} applies when you resume.")
         return True

@@ -542,6 +542,9 @@ def test_export_writes_the_source(
     monkeypatch.setattr(file_actions.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     trigger(window, "export_model")
     assert target.read_text("utf-8") == file_actions.export_source(window.controller, "python")
+    shown = window.statusBar().currentMessage()
+    # It says the export worked, and how to run the file.
+    assert shown.startswith(f"Exported {target}") and "python model.py" in shown
 
 
 # ---- closing and bad files ------------------------------------------------------------------------------
@@ -596,3 +599,22 @@ def test_tab_titles_show_their_ampersands(qtbot: Any, window: MainWindow) -> Non
     titles = [t.tabText(i) for t in window.findChildren(QTabWidget) for i in range(t.count())]
     assert "Loss && metrics" in titles
     assert all("&" not in title.replace("&&", "") for title in titles), titles
+
+
+def test_an_example_copy_resolves_relative_data_paths_in_the_working_folder(
+    qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "points.csv").write_text("a,b,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(40)))
+    assert window.open_example("xor_mlp")
+    assert window.controller.path is None and window.controller.data_dir is None
+    node_id = window.controller.add_node("CsvData", (0, 0))
+    assert window.controller.set_param(node_id, "path", "points.csv")
+    window.controller.reanalyze()
+    messages = [p.message for p in window.controller.analysis.problems_for(node_id)]
+    assert not any("does not exist" in m for m in messages), messages
+    # The check above and a training run agree: both resolve it in the working folder.
+    window.inspector.show_node(node_id)
+    qtbot.waitUntil(lambda: not window.inspector.preview.busy, timeout=30_000)
+    assert not window.inspector.preview.failed, window.inspector.preview.text.text()
+    assert "40 samples" in window.inspector.preview.text.text()

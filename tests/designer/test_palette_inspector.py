@@ -517,3 +517,37 @@ def test_a_missing_data_file_shows_in_the_preview_in_red(qtbot, controller, tmp_
     text = wait_for_preview(qtbot, inspector)
     assert inspector.preview.failed and "nowhere.csv" in text
     assert "color" in inspector.preview.text.styleSheet()
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("linear", "Linear"),
+        ("dense", "Linear"),
+        ("fully connected", "Linear"),
+        ("lstm", "LSTM"),
+        ("mse", "MSELoss"),
+    ],
+)
+def test_search_puts_the_best_name_match_first_and_marks_it(qtbot, query: str, first: str) -> None:
+    palette = PaletteWidget()
+    qtbot.addWidget(palette)
+    palette.set_filter(query)
+    shown = palette.visible_type_ids()
+    assert shown[0] == first, shown[:5]
+    assert palette.tree.currentItem() is palette.item_for(first)  # what Enter adds is visible
+    with qtbot.waitSignal(palette.add_requested) as blocker:
+        qtbot.keyClick(palette.search, Qt.Key.Key_Return)
+    assert blocker.args == [first]
+
+
+def test_searching_loss_lists_the_losses_before_nodes_that_only_mention_one(qtbot) -> None:
+    palette = PaletteWidget()
+    qtbot.addWidget(palette)
+    palette.set_filter("loss")
+    shown = palette.visible_type_ids()
+    losses = {s.type_id for s in registry.all_specs() if s.category.value == "loss"}
+    first_other = next(i for i, t in enumerate(shown) if t not in losses)
+    assert set(shown[:first_other]) == losses
+    palette.set_filter("")
+    assert palette.tree.topLevelItem(0).text(0).startswith("Data")  # the usual order comes back

@@ -230,6 +230,10 @@ def test_pause_then_resume_with_a_new_learning_rate(qtbot: Any, views: Any) -> N
     qtbot.wait(200)
     assert len(view.plots.step_loss) == paused_at  # nothing trains while paused
 
+    for bad, said in (("1e6", "at most 10"), ("fast", "needs a number"), ("0", "greater than 0")):
+        panel.lr_edit.setText(bad)  # the optimizer's own rule, as in the inspector
+        assert not panel.apply_learning_rate()
+        assert panel.status.text().startswith("The learning rate") and said in panel.status.text()
     panel.lr_edit.setText("0.002")
     qtbot.mouseClick(panel.lr_apply, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
@@ -481,6 +485,30 @@ def test_the_window_process_never_imports_torch_even_to_train_and_save(tmp_path:
     doc = project.load(EXAMPLES / "xor_mlp.json")
     linear = [n for n in doc.nodes() if n.type_id == "Linear"]
     assert len(tensors) == 2 * len(linear) and all(v.dtype == np.float32 for v in tensors.values())
+
+
+def test_a_run_that_blew_up_without_nan_gets_a_learning_rate_hint(qtbot: Any, views: Any) -> None:
+    """Adam with learning rate 10 on XOR: the loss leaps about without ever reaching NaN."""
+    view = views()
+    doc = view.panel.controller.doc
+    optimizer = next(n for n in doc.nodes() if n.type_id == "Adam")
+    assert view.panel.controller.set_param(optimizer.id, "lr", 10.0)
+    view.panel.set_setting("epochs", 20)
+    outcome = train_to_end(qtbot, view)
+    assert outcome.failed is None
+    losses = [e.train_loss for e in outcome.history]
+    best_before = [min(losses[:i]) for i in range(1, len(losses))]
+    assert any(v > 3 * b for v, b in zip(losses[1:], best_before, strict=True))  # it did leap
+    assert "the learning rate is probably too high" in view.plots.results.summary.text()
+
+
+def test_divergence_hint_reads_the_epoch_losses() -> None:
+    from designer.training.results import diverged
+
+    assert diverged([0.7, 0.5, 0.4, 0.41, 0.39]) == ""  # noise around the best
+    assert diverged([0.7, 0.3, 5.0, 80.0]).startswith("The training loss jumped from 0.3 up to 5 at epoch 3")
+    assert diverged([0.69, 0.01, 0.04, 0.012]) == ""  # threefold, but tiny next to the start
+    assert diverged([float("nan")]) == "" and diverged([]) == ""
 
 
 def test_results_suggest_more_training_only_when_the_last_epoch_was_best(qtbot) -> None:

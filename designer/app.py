@@ -12,12 +12,10 @@ come after the first paint, over the window.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -55,6 +53,7 @@ def launch(project: str | None = None) -> int:
 
     controller = DocumentController()
     window = MainWindow(controller)
+    window.restore_layout()  # where the docks were when the app last closed
     autosaver = Autosaver(controller)
     app.aboutToQuit.connect(autosaver.close)  # a clean exit leaves nothing to recover
     problem = open_initial(window, project)
@@ -66,7 +65,8 @@ def launch(project: str | None = None) -> int:
     app.processEvents()  # let the first paint happen before anything else
 
     def after_first_paint() -> None:
-        warm_up_torch()
+        # torch loads in the training process, which the training panel starts shortly after
+        # the window shows; the window's own process never imports it.
         if problem:
             warn(window, "Could not open the project", problem)
         offer_recovery(window, autosaver)
@@ -179,18 +179,6 @@ def ask_recovery(
     box.exec()
     clicked = box.clickedButton()
     return "restore" if clicked is restore else "discard" if clicked is discard else "later"
-
-
-def warm_up_torch() -> threading.Thread:
-    """Import the training code on a background thread; the window never waits for it."""
-
-    def work() -> None:
-        with contextlib.suppress(Exception):  # Train reports a broken torch when pressed
-            importlib.import_module("backends.training.loop")
-
-    thread = threading.Thread(target=work, name="netcanvas-torch-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 # ---- measuring start-up --------------------------------------------------------------

@@ -360,8 +360,19 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.training.panel.shutdown()
-        QSettings("netcanvas", "netcanvas").setValue("window/state", self.saveState())
+        settings = QSettings("netcanvas", "netcanvas")
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/geometry", self.saveGeometry())
         event.accept()
+
+    def restore_layout(self, settings: QSettings | None = None) -> bool:
+        """Put the window and its docks back as they were last closed; False if never saved."""
+        settings = settings or QSettings("netcanvas", "netcanvas")
+        geometry, state = settings.value("window/geometry"), settings.value("window/state")
+        restored = bool(geometry) and self.restoreGeometry(geometry)
+        restored = (bool(state) and self.restoreState(state)) or restored
+        self._sized = self._sized or restored  # a restored layout keeps its own dock sizes
+        return restored
 
 
 def _example_title(path: Path) -> str:

@@ -618,3 +618,23 @@ def test_an_example_copy_resolves_relative_data_paths_in_the_working_folder(
     qtbot.waitUntil(lambda: not window.inspector.preview.busy, timeout=30_000)
     assert not window.inspector.preview.failed, window.inspector.preview.text.text()
     assert "40 samples" in window.inspector.preview.text.text()
+
+
+def test_the_layout_saved_at_close_comes_back(qtbot: Any, window: MainWindow, tmp_path: Path) -> None:
+    from PySide6.QtCore import QSettings
+
+    from designer.controller import DocumentController
+
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    fresh = MainWindow(DocumentController())
+    qtbot.addWidget(fresh)
+    assert not fresh.restore_layout(settings)  # nothing saved yet: the default layout
+    window.resize(1200, 800)
+    window.show()
+    window.resizeDocks([window.run_dock], [520], Qt.Orientation.Vertical)
+    qtbot.waitUntil(lambda: abs(window.run_dock.height() - 520) < 30)
+    settings.setValue("window/state", window.saveState())
+    settings.setValue("window/geometry", window.saveGeometry())
+    assert fresh.restore_layout(settings)
+    fresh.show()
+    qtbot.waitUntil(lambda: abs(fresh.run_dock.height() - window.run_dock.height()) < 30)

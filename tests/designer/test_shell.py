@@ -474,11 +474,3 @@ def test_the_window_paints_without_torch() -> None:
     assert result.returncode == 0, result.stderr
     assert re.fullmatch(r"first paint: \d+ ms\nFalse\n", result.stdout), result.stdout  # False: no torch
     assert app_module.time_to_first_paint() > 0
-
-
-@pytest.mark.slow
-def test_warm_up_imports_the_training_code_in_the_background() -> None:
-    thread = app_module.warm_up_torch()
-    assert thread.daemon
-    thread.join(120)
-    assert "backends.training.loop" in sys.modules

@@ -220,6 +220,8 @@ class TrainingPlots(QWidget):
             self.metric_plot.getPlotItem().removeItem(curve)
         self.metric_curves.clear()
         self.metric_legend.setVisible(False)
+        self.metric_plot.getPlotItem().setLabel("left", "")  # "%" comes back with accuracy
+        self.metric_plot.getPlotItem().enableAutoRange(y=True)
         for line in [i for i in self.loss_plot.getPlotItem().items if isinstance(i, pg.InfiniteLine)]:
             self.loss_plot.getPlotItem().removeItem(line)
         self.best_line.setVisible(False)
@@ -395,7 +397,9 @@ class TrainingPlots(QWidget):
                     width=2,
                     finite=False,
                 )
-            self.metric_curves[name].setData(x, series.values)
+            # Accuracy is drawn in percent, as the title and the results state it.
+            scale = 100.0 if name == "accuracy" else 1.0
+            self.metric_curves[name].setData(x, series.values * scale)
         self._mark_points(len(x) <= FEW_EPOCHS)
         self._title_metrics()
 
@@ -428,7 +432,8 @@ class TrainingPlots(QWidget):
             title = f"Validation {text.metrics(latest)}"
         item.setTitle(title, color=fg, size="10pt")
         if names == ["accuracy"]:
-            item.setYRange(0, 1.02, padding=0)
+            item.setLabel("left", "%", color=fg)
+            item.setYRange(0, 102, padding=0)
             item.getViewBox().enableAutoRange(axis="y", enable=False)
 
     # ---- for tests and the panel ---------------------------------------------------

@@ -523,3 +523,15 @@ def test_results_suggest_more_training_only_when_the_last_epoch_was_best(qtbot) 
     assert STILL_IMPROVING not in view.summary.text()
     view.show_finished(Finished("stopped", 10, 10, {"loss": 0.4}, None, [], 3.0))
     assert STILL_IMPROVING not in view.summary.text()
+
+
+def test_accuracy_is_plotted_in_percent_as_the_title_says(qtbot: Any, views: Any) -> None:
+    view = views()
+    view.panel.set_setting("epochs", 3)
+    outcome = train_to_end(qtbot, view)
+    shown = view.plots.metric_curves["accuracy"].getData()[1]
+    engine = np.array([e.val_metrics["accuracy"] for e in outcome.history])
+    np.testing.assert_allclose(shown, engine * 100)
+    assert view.plots.metric_plot.getPlotItem().getAxis("left").labelText == "%"
+    title = view.plots.metric_plot.getPlotItem().titleLabel.text
+    assert f"{engine[-1] * 100:.1f}" in title

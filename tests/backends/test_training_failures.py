@@ -282,3 +282,39 @@ def test_asking_for_an_absent_gpu_fails_clearly() -> None:
     outcome, events = run(blobs(), device="cuda")
     assert events == [outcome.failed]
     assert "CUDA" in outcome.failed.message
+
+
+def test_running_out_of_gpu_memory_says_so_and_suggests_a_smaller_batch(monkeypatch) -> None:
+    """Raised as torch raises it on a GPU (the class exists in CPU builds too)."""
+    real_build = loop.build_model
+    calls = {"train": 0}
+
+    def build_that_runs_out(*args: Any, **kwargs: Any) -> Any:
+        built = real_build(*args, **kwargs)
+
+        def hook(module: torch.nn.Module, inputs: Any) -> None:
+            if module.training:
+                calls["train"] += 1
+                if calls["train"] == 3:
+                    raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+        built.model.register_forward_pre_hook(hook)
+        return built
+
+    monkeypatch.setattr(loop, "build_model", build_that_runs_out)
+    doc = blobs()
+    outcome, events = run(doc, epochs=2, seed=4)
+    failed = outcome.failed
+    assert failed is not None and failed.kind == "out_of_memory"
+    assert "ran out of memory" in failed.message and "smaller batch" in failed.hint
+    assert failed.step == 3 and failed.steps_kept == 2 and events[-1] is failed
+    monkeypatch.setattr(loop, "build_model", real_build)
+    assert_same_state(state(outcome.built.model), state_after(doc, 2, epochs=2, seed=4))
+
+
+def test_mixed_precision_is_a_no_op_on_the_cpu() -> None:
+    """AMP applies on CUDA only; asking for it elsewhere trains exactly as without it."""
+    with_amp, _ = run(blobs(), epochs=2, seed=2, mixed_precision=True)
+    without, _ = run(blobs(), epochs=2, seed=2, mixed_precision=False)
+    assert [e.train_loss for e in with_amp.history] == [e.train_loss for e in without.history]
+    assert_same_state(state(with_amp.built.model), state(without.built.model))

@@ -20,6 +20,7 @@ from nodes import project
 from nodes.analysis import Analysis, analyze
 from nodes.datafiles import set_base_dir
 from nodes.graph import Edge, GraphDocument, GraphEditError, GraphEvent
+from nodes.layout import make_room
 from nodes.params import ParamError
 
 CLIPBOARD_FORMAT = "application/x-netcanvas-nodes"
@@ -183,6 +184,10 @@ class DocumentController(QObject):
                 self._push(commands.Disconnect(self.doc, [edge]))
                 self.connect_ports(edge.source, edge.source_port, node_id, spec_inputs[0])
                 self.connect_ports(node_id, spec_outputs[0], edge.target, edge.target_port)
+                # Cards downstream step aside so the new one does not sit on top of them.
+                room = make_room(self.doc, node_id, edge.target)
+                moves = {n: (self.doc.node(n).position, xy) for n, xy in room.items()}
+                self.move_nodes(moves)
             return node_id
         finally:
             self.undo_stack.endMacro()

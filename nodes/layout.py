@@ -18,6 +18,7 @@ them.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 
@@ -245,3 +246,23 @@ def tidy_positions(doc: GraphDocument) -> dict[str, tuple[float, float]]:
     lay = _Layout(doc, ids, layer)
     y_of = _place(lay, _order(lay))
     return {n: (float(layer[n] * COLUMN), float(round(y_of[n] / GRID) * GRID)) for n in ids}
+
+
+def make_room(doc: GraphDocument, new_id: str, target_id: str) -> dict[str, tuple[float, float]]:
+    """After `new_id` was dropped on a wire into `target_id`: new positions that move the
+    target, and everything downstream of it that is not left of it, far enough right that
+    the new card fits between. Empty when there is room already."""
+    new_x = doc.node(new_id).position[0]
+    target_x = doc.node(target_id).position[0]
+    shift = new_x + COLUMN - target_x
+    if shift <= 0 or target_x < new_x:  # room enough, or a wire running backwards: leave it
+        return {}
+    shift = math.ceil(shift / GRID) * GRID  # the grid keeps its alignment
+    downstream = {target_id} | nx.descendants(doc.nx_graph(), target_id)
+    downstream.discard(new_id)
+    return {
+        node_id: (x + shift, y)
+        for node_id in sorted(downstream)
+        for x, y in [doc.node(node_id).position]
+        if x >= target_x
+    }

@@ -348,8 +348,14 @@ def test_dropping_on_a_wire_inserts_the_node(
     assert controller.undo_stack.count() == steps + 1
     assert scene.selected_node_ids() == [relu]
     assert len(scene.wire_items()) == 2
-    controller.undo_stack.undo()
+    # The card downstream stepped aside: the two cards do not overlap on the canvas.
+    relu_rect = scene.node_item(relu).sceneBoundingRect()
+    fc_rect = scene.node_item(fc).sceneBoundingRect()
+    assert not relu_rect.intersects(fc_rect) and fc_rect.left() > relu_rect.right()
+    assert controller.doc.node(x).position == (0, 0)  # upstream stays put
+    controller.undo_stack.undo()  # one step takes back the insertion and the move
     assert controller.doc.edges() == [edge] and relu not in controller.doc
+    assert controller.doc.node(fc).position == (300, 0)
 
 
 def test_dropping_on_the_background_adds_a_snapped_node(

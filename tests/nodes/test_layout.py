@@ -143,3 +143,24 @@ def test_wide_fan_out_has_no_overlaps() -> None:
     positions = tidy_positions(doc)
     assert_no_overlaps(doc, positions)
     assert len({positions[n][0] for n in positions}) == 3
+
+
+def test_make_room_moves_the_target_and_what_follows_it_but_nothing_upstream() -> None:
+    from nodes.layout import make_room
+
+    doc = GraphDocument()
+    a = doc.add_node("Input", params={"shape": [4]}, position=(0.0, 0.0)).id
+    new = doc.add_node("ReLU", position=(100.0, 0.0)).id
+    b = doc.add_node("Linear", position=(160.0, 0.0)).id
+    c = doc.add_node("ReLU", position=(360.0, 40.0)).id
+    side = doc.add_node("Linear", position=(120.0, 200.0)).id  # not downstream of b
+    doc.connect(a, "out", new, "in")
+    doc.connect(new, "out", b, "in")
+    doc.connect(b, "out", c, "in")
+    doc.connect(a, "out", side, "in")
+    moves = make_room(doc, new, b)
+    assert set(moves) == {b, c}
+    assert moves[b][0] >= 100.0 + COLUMN and moves[b][0] % 20 == 0
+    assert moves[c][0] - 360.0 == moves[b][0] - 160.0 and moves[c][1] == 40.0  # same shift, same row
+    doc.move(b, (400.0, 0.0))
+    assert make_room(doc, new, b) == {}  # room enough already

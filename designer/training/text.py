@@ -25,8 +25,11 @@ def elapsed(seconds: float) -> str:
 
 
 def rate(samples_per_second: float) -> str:
+    """12,345 samples/s; from 100,000 on, 110k samples/s (the progress bar is narrow)."""
     if not math.isfinite(samples_per_second) or samples_per_second <= 0:
         return "– samples/s"
+    if samples_per_second >= 1e5:
+        return f"{samples_per_second / 1e3:,.0f}k samples/s"
     return f"{samples_per_second:,.0f} samples/s"
 
 

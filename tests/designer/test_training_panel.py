@@ -426,6 +426,7 @@ def test_run_labels_stay_short() -> None:
 
 def test_progress_line_and_durations() -> None:
     assert text.progress_line(3, 50, 12345.4, 12.2) == "epoch 3/50 · 12,345 samples/s · ETA 0:12"
+    assert text.rate(109_994) == "110k samples/s" and text.rate(float("nan")) == "– samples/s"
     assert text.duration(3725) == "1:02:05" and text.duration(float("nan")) == "–"
     assert text.elapsed(2.43) == "2.4 s" and text.elapsed(0.04) == "0.0 s" and text.elapsed(75) == "1:15"
     assert text.metrics({"loss": 0.1482, "accuracy": 0.95}) == "accuracy 95.0\u00a0% · loss 0.148"

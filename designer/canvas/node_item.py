@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -19,6 +20,8 @@ from designer.canvas import style as st
 from designer.canvas.card_content import CardContent
 from designer.canvas.port_item import IN, OUT, PortItem
 from nodes.spec import NodeSpec
+
+CARD_LAYOUTS_KEPT = 4096  # distinct card layouts remembered per style
 
 # One string to draw: (baseline position, text, font key, pen key).
 _Text = tuple[QPointF, str, str, str]
@@ -162,100 +165,43 @@ class NodeItem(QGraphicsItem):
 
     def _relayout(self) -> None:
         cache = _layout_cache(st.current_style())
-        fm, measured = cache.metrics, cache.measured
         c = self.content
-        w, pad, row = float(st.NODE_WIDTH), float(st.PAD), float(st.ROW_HEIGHT)
-        texts: list[_Text] = []
-
-        def put(rect: QRectF, text: str, font: str, pen: str, right: bool = False) -> float:
-            """Queue `text` elided to `rect`, left or right aligned; returns its width."""
-            key = (font, text, rect.width())
-            found = measured.get(key)
-            if found is None:
-                metrics = fm[font]
-                elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
-                found = measured[key] = (elided, metrics.horizontalAdvance(elided), cache.baseline[font])
-            text, width, baseline = found
-            x = rect.right() - width if right else rect.left()
-            texts.append((QPointF(x, rect.center().y() + baseline), text, font, pen))
-            return width
-
-        # Header: the type title, leaving room for the problem badge.
-        badge = 18.0 if (c.errors or c.warnings) else 0.0
-        put(QRectF(pad, 0, w - 2 * pad - badge, st.HEADER_HEIGHT), c.title, "title", "header_text")
-        self._badge_centre = QPointF(w - 12, st.HEADER_HEIGHT / 2)
-        self._badge_rect = QRectF(w - 19, 0, 14, st.HEADER_HEIGHT)
-
-        # Ports: a single port per side sits on the first row, unlabelled; several get rows
-        # of their own with labels (and, for outputs, the shape each one carries).
-        top = st.HEADER_HEIGHT + st.TOP_PAD
         ins, outs = list(self.in_ports.values()), list(self.out_ports.values())
-        label_in, label_out = len(ins) > 1, len(outs) > 1
+        # Cards that differ only in their names share one layout (a big graph repeats its
+        # layer types); the name is measured per card and slotted in.
+        key = (
+            c.title,
+            tuple(c.params),
+            tuple(c.out_shapes),
+            c.count_text,
+            bool(c.errors),
+            bool(c.warnings),
+            tuple(p.label for p in ins),
+            tuple(p.label for p in outs),
+            self.gradient is not None,
+        )
+        shared = cache.card_layouts.get(key)
+        if shared is None:
+            if len(cache.card_layouts) >= CARD_LAYOUTS_KEPT:  # a long session of edits: start afresh
+                cache.card_layouts.clear()
+            shared = cache.card_layouts[key] = _card_layout(cache, c, ins, outs, self.gradient is not None)
+        w, row = float(st.NODE_WIDTH), float(st.ROW_HEIGHT)
+        top = st.HEADER_HEIGHT + st.TOP_PAD
         for i, port in enumerate(ins):
             port.setPos(0, top + row * i + row / 2)
         for i, port in enumerate(outs):
             port.setPos(w, top + row * i + row / 2)
-        shapes = dict(c.out_shapes)
-        if label_in:
-            for i, port in enumerate(ins):
-                put(QRectF(pad, top + row * i, w / 2 - pad, row), port.label, "small", "muted")
-        if label_out:
-            for i, port in enumerate(outs):
-                rect = QRectF(w / 2, top + row * i, w / 2 - pad, row)
-                used = put(rect, port.label, "small", "text", right=True)
-                shape = shapes.get(port.label, "")
-                if shape and not label_in:
-                    put(
-                        QRectF(pad, top + row * i, w - 2 * pad - used - 6, row), shape, "small", "muted", True
-                    )
-        y = top + row * max(len(ins) if label_in else 0, len(outs) if label_out else 0)
-
-        # The user's name, then the key parameters as "label ... value" rows.
-        self._name_rect = QRectF(pad, y, w - 2 * pad, row + 2)
-        put(self._name_rect, c.name, "name", "text")
-        y += row + 3
-        for label, value, inferred in c.params:
-            shown = f"{value} (auto)" if inferred else value
-            rect = QRectF(pad, y, w - 2 * pad, row)
-            value_rect = QRectF(rect.left() + rect.width() * 0.4, y, rect.width() * 0.6, row)
-            used = put(value_rect, shown, "body", "muted" if inferred else "text", right=True)
-            put(QRectF(pad, y, rect.width() - used - 6, row), label, "body", "muted")
-            y += row
-
-        # Footer: what comes out and how many weights it takes.
-        inner = w - 2 * pad
-        shape_text = f"→ {c.out_shapes[0][1] or '?'}" if len(c.out_shapes) == 1 else ""
-        if shape_text or c.count_text:
-            y += 2
-            shape_width = cache.advance("small", shape_text)
-            count_width = cache.advance("small", c.count_text)
-            if shape_text and c.count_text and shape_width + count_width + 8 > inner:
-                put(QRectF(pad, y, inner, row), shape_text, "small", "muted")  # too long to share
-                y += row - 2
-                shape_text = ""
-            if c.count_text:
-                put(QRectF(pad, y, inner, row), c.count_text, "small", "muted", right=True)
-            if shape_text:
-                put(
-                    QRectF(pad, y, inner - (count_width + 8 if c.count_text else 0), row),
-                    shape_text,
-                    "small",
-                    "muted",
-                )
-            y += row
-        height = max(y + st.BOTTOM_PAD, top + row * max(len(ins), len(outs), 1) + st.BOTTOM_PAD)
-        if self.gradient is not None:
-            height += st.GAUGE_HEIGHT + 4
+        name_text = cache.text_at(shared.name_rect, c.name, "name", "text")
 
         self.prepareGeometryChange()
         self._laid_out = True
-        self._texts = texts
-        self._rect = QRectF(0, 0, w, height)
-        # Room for the selection outline and the ports half outside the card.
-        margin = st.PORT_RADIUS + 3
-        self._bounds = self._rect.adjusted(-margin, -4, margin, 4)
+        self._texts = [*shared.texts[: shared.name_index], name_text, *shared.texts[shared.name_index :]]
+        self._name_rect = shared.name_rect
+        self._badge_centre, self._badge_rect = shared.badge_centre, shared.badge_rect
+        self._rect = shared.rect
+        self._bounds = shared.bounds
         self._port_list = self.ports()
-        self._body, self._shadow, self._header = cache.paths(w, height)
+        self._body, self._shadow, self._header = shared.paths
         self._update_gauge()
         self._tooltip_changed()
         self.update()
@@ -348,6 +294,97 @@ _WATCHED_CHANGES = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class _CardLayout:
+    """Where everything but the name goes on a card of one content and set of ports."""
+
+    texts: list[_Text]  # never changed once made: cards share it
+    name_index: int  # where the card's name goes in `texts`
+    name_rect: QRectF
+    badge_centre: QPointF
+    badge_rect: QRectF
+    rect: QRectF
+    bounds: QRectF
+    paths: tuple[QPainterPath, QPainterPath, QPainterPath]
+
+
+def _card_layout(
+    cache: _LayoutCache, c: CardContent, ins: list[PortItem], outs: list[PortItem], gauge: bool
+) -> _CardLayout:
+    w, pad, row = float(st.NODE_WIDTH), float(st.PAD), float(st.ROW_HEIGHT)
+    texts: list[_Text] = []
+
+    def put(rect: QRectF, text: str, font: str, pen: str, right: bool = False) -> float:
+        """Queue `text` elided to `rect`, left or right aligned; returns its width."""
+        texts.append(cache.text_at(rect, text, font, pen, right))
+        return cache.elided_width(rect, text, font)
+
+    # Header: the type title, leaving room for the problem badge.
+    badge = 18.0 if (c.errors or c.warnings) else 0.0
+    put(QRectF(pad, 0, w - 2 * pad - badge, st.HEADER_HEIGHT), c.title, "title", "header_text")
+
+    # Ports: a single port per side sits on the first row, unlabelled; several get rows
+    # of their own with labels (and, for outputs, the shape each one carries).
+    top = st.HEADER_HEIGHT + st.TOP_PAD
+    label_in, label_out = len(ins) > 1, len(outs) > 1
+    shapes = dict(c.out_shapes)
+    if label_in:
+        for i, port in enumerate(ins):
+            put(QRectF(pad, top + row * i, w / 2 - pad, row), port.label, "small", "muted")
+    if label_out:
+        for i, port in enumerate(outs):
+            rect = QRectF(w / 2, top + row * i, w / 2 - pad, row)
+            used = put(rect, port.label, "small", "text", right=True)
+            shape = shapes.get(port.label, "")
+            if shape and not label_in:
+                put(QRectF(pad, top + row * i, w - 2 * pad - used - 6, row), shape, "small", "muted", True)
+    y = top + row * max(len(ins) if label_in else 0, len(outs) if label_out else 0)
+
+    # The user's name (each card's own, added by the card), then the key parameters.
+    name_index, name_rect = len(texts), QRectF(pad, y, w - 2 * pad, row + 2)
+    y += row + 3
+    for label, value, inferred in c.params:
+        shown = f"{value} (auto)" if inferred else value
+        rect = QRectF(pad, y, w - 2 * pad, row)
+        value_rect = QRectF(rect.left() + rect.width() * 0.4, y, rect.width() * 0.6, row)
+        used = put(value_rect, shown, "body", "muted" if inferred else "text", right=True)
+        put(QRectF(pad, y, rect.width() - used - 6, row), label, "body", "muted")
+        y += row
+
+    # Footer: what comes out and how many weights it takes.
+    inner = w - 2 * pad
+    shape_text = f"→ {c.out_shapes[0][1] or '?'}" if len(c.out_shapes) == 1 else ""
+    if shape_text or c.count_text:
+        y += 2
+        shape_width = cache.advance("small", shape_text)
+        count_width = cache.advance("small", c.count_text)
+        if shape_text and c.count_text and shape_width + count_width + 8 > inner:
+            put(QRectF(pad, y, inner, row), shape_text, "small", "muted")  # too long to share
+            y += row - 2
+            shape_text = ""
+        if c.count_text:
+            put(QRectF(pad, y, inner, row), c.count_text, "small", "muted", right=True)
+        if shape_text:
+            width = inner - (count_width + 8 if c.count_text else 0)
+            put(QRectF(pad, y, width, row), shape_text, "small", "muted")
+        y += row
+    height = max(y + st.BOTTOM_PAD, top + row * max(len(ins), len(outs), 1) + st.BOTTOM_PAD)
+    if gauge:
+        height += st.GAUGE_HEIGHT + 4
+    rect = QRectF(0, 0, w, height)
+    margin = st.PORT_RADIUS + 3  # room for the selection outline and the ports half outside
+    return _CardLayout(
+        texts=texts,
+        name_index=name_index,
+        name_rect=name_rect,
+        badge_centre=QPointF(w - 12, st.HEADER_HEIGHT / 2),
+        badge_rect=QRectF(w - 19, 0, 14, st.HEADER_HEIGHT),
+        rect=rect,
+        bounds=rect.adjusted(-margin, -4, margin, 4),
+        paths=cache.paths(w, height),
+    )
+
+
 class _LayoutCache:
     """What every card of one style measures alike: font metrics, elided strings and their
     widths, and the outline paths per card size (paths are shared, copy-on-write)."""
@@ -360,6 +397,25 @@ class _LayoutCache:
         self.measured: dict[tuple[str, str, float], tuple[str, float, float]] = {}
         self._advances: dict[tuple[str, str], float] = {}
         self._paths: dict[tuple[float, float], tuple[QPainterPath, QPainterPath, QPainterPath]] = {}
+        self.card_layouts: dict[tuple[Any, ...], _CardLayout] = {}
+
+    def _elide(self, rect: QRectF, text: str, font: str) -> tuple[str, float, float]:
+        key = (font, text, rect.width())
+        found = self.measured.get(key)
+        if found is None:
+            metrics = self.metrics[font]
+            elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+            found = self.measured[key] = (elided, metrics.horizontalAdvance(elided), self.baseline[font])
+        return found
+
+    def elided_width(self, rect: QRectF, text: str, font: str) -> float:
+        return self._elide(rect, text, font)[1]
+
+    def text_at(self, rect: QRectF, text: str, font: str, pen: str, right: bool = False) -> _Text:
+        """`text` elided to fit `rect`, left or right aligned, on the rect's middle line."""
+        shown, width, baseline = self._elide(rect, text, font)
+        x = rect.right() - width if right else rect.left()
+        return (QPointF(x, rect.center().y() + baseline), shown, font, pen)
 
     def advance(self, font: str, text: str) -> float:
         key = (font, text)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from backends.training.control import TrainingControl
-from backends.training.protocol import RunSummary, TrainRequest, read_message, write_message
+from backends.training.protocol import ProtocolError, RunSummary, TrainRequest, read_message, write_message
 
 
 class _Child:
@@ -29,26 +29,43 @@ class _Child:
         self.requests, self.replies = requests, replies
         self.reply_lock = threading.Lock()
         self.work: queue.Queue[tuple[Any, ...]] = queue.Queue()
-        self.control: TrainingControl | None = None  # the run in progress
+        # The control of the newest run asked for, made when its request is read: a stop
+        # that follows it at once applies even while the main loop is still busy (starting,
+        # probing devices, importing torch) and has not begun that run.
+        self.control: TrainingControl | None = None
         self.model: Any = None  # the last run's trained module, for ("save", ...)
+        self.gone = False  # the window's end of the pipe has closed
 
     def send(self, message: tuple[Any, ...]) -> None:
-        with self.reply_lock:
-            write_message(self.replies, message)
+        if self.gone:
+            return
+        try:
+            with self.reply_lock:
+                write_message(self.replies, message)
+        except (BrokenPipeError, OSError, ValueError):  # the window has gone: stop and leave quietly
+            self.gone = True
+            if self.control is not None:
+                self.control.stop()
 
     def listen(self) -> None:
         """Reader thread: control requests apply at once, the rest queue for the main loop."""
         while True:
-            message = read_message(self.requests)
+            try:
+                message = read_message(self.requests)
+            except ProtocolError:
+                message = None  # the window sent something unreadable: treat it as gone
             if message is None or message[0] == "quit":
                 if self.control is not None:
                     self.control.stop()
                 self.work.put(("quit",))
                 return
-            kind, control = message[0], self.control
-            if kind in ("stop", "pause", "resume", "lr"):
-                if control is not None:
-                    _apply(control, message)
+            kind = message[0]
+            if kind == "train":
+                self.control = TrainingControl()
+                self.work.put((*message, self.control))
+            elif kind in ("stop", "pause", "resume", "lr"):
+                if self.control is not None:
+                    _apply(self.control, message)
             else:
                 self.work.put(message)
 
@@ -57,27 +74,26 @@ class _Child:
         while True:
             message = self.work.get()
             kind = message[0]
-            if kind == "quit":
+            if kind == "quit" or self.gone:
                 return
             if kind == "probe":
                 self.send(("devices", _devices()))
             elif kind == "train":
-                self.send(("done", self.train(message[1])))
+                self.send(("done", self.train(message[1], message[2])))
             elif kind == "save":
-                self.send(("saved", message[1], self.save(message[1], message[2])))
+                path, metadata, request = message[1], message[2], message[3] if len(message) > 3 else 0
+                self.send(("saved", path, self.save(path, metadata), request))
 
-    def train(self, request: TrainRequest) -> RunSummary:
+    def train(self, request: TrainRequest, control: TrainingControl) -> RunSummary:
         from backends.training.events import Failed
 
-        self.control, self.model = TrainingControl(), None
+        self.model = None
         try:
-            outcome = _run(request, lambda event: self.send(("event", event)), self.control)
+            outcome = _run(request, lambda event: self.send(("event", event)), control)
         except Exception as exc:  # run_training reports training problems itself: this is a bug
             failed = Failed(f"{type(exc).__name__}: {exc}", hint="this may be a bug in netcanvas")
             self.send(("event", failed))
             return RunSummary(failed=failed)
-        finally:
-            self.control = None
         self.model = outcome.built.model if outcome.built is not None else None
         return RunSummary(outcome.finished, outcome.failed, outcome.history, self.model is not None)
 

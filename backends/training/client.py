@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from backends.training.protocol import read_message, write_message
+from backends.training.protocol import ProtocolError, read_message, write_message
 
 ROOT = Path(__file__).resolve().parents[2]  # the folder holding the backends and nodes packages
 
@@ -28,7 +28,9 @@ class TrainingProcess:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "backends.training.child"],
+            # -P: the working folder is not put on sys.path (a backends/ or torch.py there must
+            # not shadow ours); PYTHONPATH still names the folder that holds the packages.
+            [sys.executable, "-P", "-m", "backends.training.child"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,  # the window's working folder too: unsaved projects resolve data paths there
@@ -55,11 +57,11 @@ class TrainingProcess:
     def _read(self) -> None:
         stdout = self.process.stdout
         assert stdout is not None
-        while True:
-            message = read_message(stdout)
-            if message is None:
-                break
-            self.on_message(message)
+        try:
+            while (message := read_message(stdout)) is not None:
+                self.on_message(message)
+        except ProtocolError:  # nothing after garbage can be trusted: end the process
+            self.process.kill()
         self.on_message(("exited", self.process.wait()))
 
     def close(self, timeout: float = 10.0) -> bool:

@@ -8,7 +8,7 @@ Window to trainer:
     ("probe",)                          -> ("devices", [names])
     ("train", TrainRequest)             -> ("event", event) ... ("done", RunSummary)
     ("stop",) ("pause",) ("resume",) ("lr", value)     take effect within one batch
-    ("save", path, metadata)            -> ("saved", path, error message or None)
+    ("save", path, metadata, number)    -> ("saved", path, error message or None, number)
     ("quit",)
 """
 
@@ -46,10 +46,21 @@ def write_message(stream: BinaryIO, message: tuple[Any, ...]) -> None:
     stream.flush()
 
 
+class ProtocolError(Exception):
+    """The pipe carried something that is not one of our messages."""
+
+
 def read_message(stream: BinaryIO) -> tuple[Any, ...] | None:
-    """The next message, or None when the other side has gone (end of the pipe)."""
+    """The next message, or None when the other side has gone (end of the pipe).
+
+    Raises ProtocolError for bytes that are not a message: nothing after them can be trusted.
+    """
     try:
         message = pickle.load(stream)
-    except (EOFError, OSError, pickle.UnpicklingError):
+    except (EOFError, OSError):
         return None
-    return message if isinstance(message, tuple) and message else None
+    except Exception as exc:  # pickle raises many kinds for bytes it cannot read
+        raise ProtocolError(f"unreadable message ({type(exc).__name__}: {exc})") from None
+    if not (isinstance(message, tuple) and message):
+        raise ProtocolError(f"not a message: {type(message).__name__}")
+    return message

@@ -72,6 +72,10 @@ class TrainingRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._process: TrainingProcess | None = None
+        # Each process gets a number; messages from an earlier one (a crashed or shut-down
+        # process still draining its pipe) are dropped, so they never touch a newer run.
+        self._generation = 0
+        self._save_number = 0
         self._run: _Run | None = None
         self._devices: list[str] | None = None
         self._probing = False
@@ -90,15 +94,19 @@ class TrainingRunner(QObject):
 
     def _ensure_process(self) -> TrainingProcess:
         if self._process is None or not self._process.alive:
-            self._process = TrainingProcess(self._on_message)
+            self._generation += 1
+            generation = self._generation
+            self._process = TrainingProcess(lambda message: self._on_message(generation, message))
             _RUNNING.add(self._process)
         return self._process
 
-    def _on_message(self, message: tuple[Any, ...]) -> None:
-        """Reader thread: no widgets here, only the mailbox and a queued wake-up."""
-        if message[0] == "saved":
-            self._saves.put(message)
-        elif self._mailbox.put(message):
+    def _on_message(self, generation: int, message: tuple[Any, ...]) -> None:
+        """Reader thread: no widgets here, only the mailbox, the save answers and a wake-up."""
+        if message[0] in ("saved", "exited"):
+            self._saves.put((generation, *message))  # an end of the process also ends a wait
+            if message[0] == "saved":
+                return
+        if self._mailbox.put((generation, *message)):
             with contextlib.suppress(RuntimeError):  # the runner was deleted; nobody is listening
                 self._mail.emit()
 
@@ -106,6 +114,7 @@ class TrainingRunner(QObject):
         """Stop any run and end the training process; True when it ended within the timeout."""
         process, self._process = self._process, None
         self._run, self._probing = None, False
+        self._generation += 1  # whatever the old process still says is not for the next one
         if process is None:
             return True
         _RUNNING.discard(process)
@@ -140,6 +149,7 @@ class TrainingRunner(QObject):
         """Train `doc_snapshot` in the training process; events follow on the GUI thread."""
         if self.running:
             raise RuntimeError("a training run is already in progress; stop it first")
+        process = self._ensure_process()
         request = TrainRequest(
             to_dict(doc_snapshot),
             settings.to_dict(),
@@ -149,8 +159,8 @@ class TrainingRunner(QObject):
             views,
         )
         self._run = _Run(TrainingControl())
-        if not self._ensure_process().send(("train", request)):
-            self._mailbox.put(("exited", None))  # reported like any other end of the process
+        if not process.send(("train", request)):
+            self._mailbox.put((self._generation, "exited", None))  # reported like any other end
             self._on_mail()
 
     def _send(self, *message: Any) -> None:
@@ -189,17 +199,31 @@ class TrainingRunner(QObject):
 
     def save_weights(self, path: Path, metadata: dict[str, str]) -> str | None:
         """Write the last run's weights; None on success, else what went wrong."""
+        gone = "the trained weights are gone: the training process has ended; train again"
+        if self.running:
+            return "the weights can be saved once the run has ended"
         if self._process is None or not self._process.alive:
-            return "the trained weights are gone: the training process has ended; train again"
-        while not self._saves.empty():  # answers to earlier requests that timed out
+            return gone
+        while not self._saves.empty():  # answers nobody waits for any more
             self._saves.get_nowait()
-        if not self._process.send(("save", str(path), dict(metadata))):
-            return "the trained weights are gone: the training process has ended; train again"
-        try:
-            _, _, error = self._saves.get(timeout=SAVE_WAIT_S)
-        except queue.Empty:
-            return f"the training process did not answer within {SAVE_WAIT_S:.0f} s"
-        return error
+        self._save_number += 1
+        number, generation = self._save_number, self._generation
+        if not self._process.send(("save", str(path), dict(metadata), number)):
+            return gone
+        deadline = time.monotonic() + SAVE_WAIT_S
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                answer = self._saves.get(timeout=left)
+            except queue.Empty:
+                break
+            if answer[0] != generation:
+                continue  # from a process that has gone since
+            if answer[1] == "exited":
+                return gone
+            if answer[1] == "saved" and answer[-1] == number:
+                return answer[3]
+            # else: a late answer to an earlier save that timed out
+        return f"the training process did not answer within {SAVE_WAIT_S:.0f} s"
 
     # ---- deliveries (GUI thread) ----------------------------------------------------
 
@@ -217,7 +241,9 @@ class TrainingRunner(QObject):
     def _deliver(self) -> None:
         self._last_delivery = time.monotonic()
         batch: list[object] = []
-        for message in self._mailbox.take():
+        for generation, *message in self._mailbox.take():
+            if generation != self._generation:
+                continue  # from a process that has been replaced
             kind = message[0]
             if kind == "event":
                 batch.append(message[1])

@@ -101,20 +101,20 @@ def test_pause_learning_rate_and_stop_reach_the_running_loop(trainer) -> None:
 def test_weights_are_saved_by_the_process_and_load_into_the_network(trainer, tmp_path: Path) -> None:
     process, inbox = trainer
     target = tmp_path / "w.safetensors"
-    process.send(("save", str(target), {}))
-    _, _, error = inbox.next("saved")
-    assert error is not None and "train the network first" in error and not target.exists()
+    process.send(("save", str(target), {}, 1))
+    _, _, error, number = inbox.next("saved")
+    assert error is not None and "train the network first" in error and not target.exists() and number == 1
     process.send(("train", request()))
     inbox.next("done")
-    process.send(("save", str(target), {"project": "blobs"}))
-    _, path, error = inbox.next("saved")
-    assert error is None and path == str(target)
+    process.send(("save", str(target), {"project": "blobs"}, 2))
+    _, path, error, number = inbox.next("saved")
+    assert error is None and path == str(target) and number == 2
     local, _ = run(blobs(), epochs=3, seed=5)
     saved = load_file(str(target))
     for name, tensor in local.built.model.state_dict().items():
         torch.testing.assert_close(saved[name], tensor, rtol=1e-5, atol=1e-6)
-    process.send(("save", str(tmp_path / "missing-folder" / "w.safetensors"), {}))
-    _, _, error = inbox.next("saved")
+    process.send(("save", str(tmp_path / "missing-folder" / "w.safetensors"), {}, 3))
+    _, _, error, _ = inbox.next("saved")
     assert error and "missing-folder" in error
 
 
@@ -140,3 +140,17 @@ def test_closing_the_pipe_ends_the_process_even_in_the_middle_of_a_run() -> None
         pass
     assert process.close(timeout=30)
     assert inbox.next("exited")[1] == 0
+
+
+def test_bytes_that_are_not_a_message_end_the_process_and_say_so() -> None:
+    inbox = Inbox()
+    inbox.seen = []
+    process = TrainingProcess(inbox)
+    process.send(("probe",))
+    inbox.next("devices")
+    assert process.process.stdin is not None
+    process.process.stdin.write(b"this is not a pickle\n")  # what a broken pipe could carry
+    process.process.stdin.flush()
+    assert inbox.next("exited")[1] is not None
+    process.process.wait(30)
+    assert not process.alive

@@ -19,6 +19,9 @@ from typing import Any
 from backends.training.protocol import ProtocolError, read_message, write_message
 
 ROOT = Path(__file__).resolve().parents[2]  # the folder holding the backends and nodes packages
+# -P (Python 3.11+): the working folder is not put on the child's sys.path, so a backends/ or
+# torch.py there cannot shadow ours; PYTHONPATH still names the folder that holds the packages.
+SAFE_PATH = ["-P"] if sys.version_info >= (3, 11) else []
 
 
 class TrainingProcess:
@@ -28,9 +31,7 @@ class TrainingProcess:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
         self.process = subprocess.Popen(
-            # -P: the working folder is not put on sys.path (a backends/ or torch.py there must
-            # not shadow ours); PYTHONPATH still names the folder that holds the packages.
-            [sys.executable, "-P", "-m", "backends.training.child"],
+            [sys.executable, *SAFE_PATH, "-m", "backends.training.child"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,  # the window's working folder too: unsaved projects resolve data paths there

@@ -7,6 +7,7 @@ and checks what comes back against run_training in this process.
 from __future__ import annotations
 
 import queue
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ class Inbox:
             message = self.messages.get(timeout=WAIT_S)
             if message[0] == kind:
                 return message
+            assert message[0] != "exited", f"the process ended (exit {message[1]}) before sending {kind!r}"
             self.seen.append(message)
 
     seen: list[tuple[Any, ...]]
@@ -154,3 +156,19 @@ def test_bytes_that_are_not_a_message_end_the_process_and_say_so() -> None:
     assert inbox.next("exited")[1] is not None
     process.process.wait(30)
     assert not process.alive
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="python -P arrived in 3.11")
+def test_a_backends_folder_in_the_working_folder_does_not_shadow_ours(tmp_path, monkeypatch) -> None:
+    fake = tmp_path / "backends"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('the wrong backends package')\n")
+    monkeypatch.chdir(tmp_path)  # the child starts in the window's working folder
+    inbox = Inbox()
+    inbox.seen = []
+    process = TrainingProcess(inbox)
+    try:
+        process.send(("probe",))
+        assert inbox.next("devices")[1][-1] == "cpu"
+    finally:
+        assert process.close()

@@ -62,7 +62,7 @@ class ModelView:
         self.placeholder.setPos(0.5, 0.5)
         self.placeholder.setVisible(True)
         self.item.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
-        self.item.setTitle("Decision boundary", color=plot_style.foreground().name(), size="10pt")
+        plot_style.set_title(self.item, "Decision boundary")
 
     def show(self, event: DecisionBoundary | RegressionCurve) -> None:
         if isinstance(event, DecisionBoundary):
@@ -94,9 +94,7 @@ class ModelView:
         for index, scatter in enumerate(self.class_points):
             mine = event.points[labels == index]
             scatter.setData(mine[:, 0], mine[:, 1])
-        self.item.setTitle(
-            f"Decision boundary · epoch {event.epoch}", color=plot_style.foreground().name(), size="10pt"
-        )
+        plot_style.set_title(self.item, f"Decision boundary · epoch {event.epoch}")
         if self.shown is None:
             # Equal scales on both axes, so a spiral looks like a spiral in a short panel.
             self.item.getViewBox().setAspectLocked(True)
@@ -111,4 +109,4 @@ class ModelView:
             self.item.getViewBox().enableAutoRange()
         self.targets.setData(event.points.reshape(-1), event.targets.reshape(-1))
         self.curve.setData(event.xs, event.predictions)
-        self.item.setTitle(f"Fit · epoch {event.epoch}", color=plot_style.foreground().name(), size="10pt")
+        plot_style.set_title(self.item, f"Fit · epoch {event.epoch}")

@@ -370,8 +370,9 @@ class TrainingPanel(QWidget):
         self.event.emit(event)
 
     def _on_progress(self, event: ev.Progress) -> None:
-        if not self.lr_edit.hasFocus():
-            self.lr_edit.setText(f"{event.learning_rate:g}")
+        shown = f"{event.learning_rate:g}"
+        if not self.lr_edit.hasFocus() and self.lr_edit.text() != shown:  # (each new text repaints)
+            self.lr_edit.setText(shown)
         levels = {
             self._node_of_attribute[name]: float(values[-1])
             for name, values in event.grad_norms.items()

@@ -8,6 +8,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QGraphicsItem
 
+from designer.training.sticky_range import StickyViewBox
+
 # Tableau 10: distinguishable, and readable on light and dark backgrounds.
 CYCLE = (
     "#4e79a7",
@@ -92,17 +94,28 @@ def _log_ticks(low: float, high: float, factors: tuple[int, ...]) -> list[float]
 
 
 def make_plot(
-    title: str, left: str = "", bottom: str = "", *, log_y: bool = False, whole_x: bool = False
+    title: str,
+    left: str = "",
+    bottom: str = "",
+    *,
+    log_y: bool = False,
+    whole_x: bool = False,
+    live: bool = False,
 ) -> pg.PlotWidget:
-    """A plot with a title, axis labels and a faint grid; zoom, the menu and export stay available."""
+    """A plot with a title, axis labels and a faint grid; zoom, the menu and export stay available.
+
+    `live`: the data grow while a run trains, so the auto range holds still between
+    refits (StickyViewBox).
+    """
     axes: dict[str, pg.AxisItem] = {"left": SparseLogAxis("left")}
     if whole_x:
         axes["bottom"] = IntegerAxis("bottom")
-    widget = pg.PlotWidget(background=background(), axisItems=axes)
+    view = StickyViewBox() if live else None
+    widget = pg.PlotWidget(background=background(), axisItems=axes, viewBox=view)
     widget.setMinimumSize(160, 120)
     item = widget.getPlotItem()
     fg = foreground()
-    item.setTitle(title, color=fg.name(), size="10pt")
+    set_title(item, title)
     for name in ("left", "bottom"):
         axis = item.getAxis(name)
         # A pixmap until its range changes: a frame that only moves a curve does not
@@ -118,6 +131,15 @@ def make_plot(
     item.showGrid(x=True, y=True, alpha=0.15)
     item.setLogMode(y=log_y)
     return widget
+
+
+def set_title(item: pg.PlotItem, title: str) -> None:
+    """Title a plot in the theme's text colour. A plot asked for the title it already shows
+    is left alone: setting one lays the plot out again, which can redraw its axes."""
+    shown = (title, foreground().name())
+    if getattr(item, "_netcanvas_title", None) != shown:
+        item._netcanvas_title = shown
+        item.setTitle(title, color=shown[1], size="10pt")
 
 
 LEGEND_COLUMNS = 4  # entries side by side: one short row covers less of a short plot than a column

@@ -83,6 +83,13 @@ class TrainingPlots(QWidget):
             "view": self.view_plot,
             "finished": self.results,
         }
+        # The plots each part draws in whose auto range follows the data.
+        self._ranged: dict[str, tuple[pg.PlotWidget, ...]] = {
+            "loss": (self.loss_plot,),
+            "epoch": (self.epoch_plot, self.metric_plot),
+            "grad": (self.grad_plot,),
+            "lr": (self.lr_plot,),
+        }
         self.tabs.currentChanged.connect(lambda _index: self._mark())
         self._handlers = {
             ev.RunStarted: self._on_started,
@@ -100,13 +107,13 @@ class TrainingPlots(QWidget):
     # ---- layout ------------------------------------------------------------------
 
     def _build_training_tab(self) -> None:
-        self.loss_plot = plot_style.make_plot("Training loss", "loss", "step", whole_x=True)
+        self.loss_plot = plot_style.make_plot("Training loss", "loss", "step", whole_x=True, live=True)
         plot_style.add_legend(self.loss_plot)
         raw = plot_style.colour(0)
         raw.setAlpha(90)
         self.loss_curve = plot_style.live_curve(self.loss_plot, "each step", raw, width=1)
         self.smooth_curve = plot_style.live_curve(self.loss_plot, "smoothed", plot_style.colour(0), width=2)
-        self.epoch_plot = plot_style.make_plot("Loss per epoch", "loss", "epoch", whole_x=True)
+        self.epoch_plot = plot_style.make_plot("Loss per epoch", "loss", "epoch", whole_x=True, live=True)
         plot_style.add_legend(self.epoch_plot)
         self.train_epoch_curve = plot_style.live_curve(self.epoch_plot, "training", plot_style.colour(0))
         self.val_epoch_curve = plot_style.live_curve(
@@ -117,7 +124,7 @@ class TrainingPlots(QWidget):
             angle=90, pen=pg.mkPen(plot_style.muted(), style=pg.QtCore.Qt.PenStyle.DashLine)
         )
         self.epoch_plot.addItem(self.best_line)
-        self.metric_plot = plot_style.make_plot("Validation accuracy", "", "epoch", whole_x=True)
+        self.metric_plot = plot_style.make_plot("Validation accuracy", "", "epoch", whole_x=True, live=True)
         self.metric_legend = plot_style.add_legend(self.metric_plot)
         self.metric_curves: dict[str, pg.PlotDataItem] = {}
         self.view_plot = plot_style.make_plot("Decision boundary")
@@ -176,12 +183,12 @@ class TrainingPlots(QWidget):
 
     def _build_gradients_tab(self) -> None:
         self.grad_plot = plot_style.make_plot(
-            "Gradient norm per layer", "norm", "step", log_y=True, whole_x=True
+            "Gradient norm per layer", "norm", "step", log_y=True, whole_x=True, live=True
         )
         self.grad_legend = plot_style.add_legend(self.grad_plot)
         self.grad_curves: dict[str, pg.PlotDataItem] = {}
         # Log scale: schedules and hand changes move the rate by factors, not by amounts.
-        self.lr_plot = plot_style.make_plot("Learning rate", "", "step", log_y=True, whole_x=True)
+        self.lr_plot = plot_style.make_plot("Learning rate", "", "step", log_y=True, whole_x=True, live=True)
         self.lr_curve = plot_style.live_curve(self.lr_plot, None, plot_style.colour(4), width=2)
         self.histograms = HistogramView()
         page = QWidget()
@@ -253,7 +260,7 @@ class TrainingPlots(QWidget):
         for plot in (self.epoch_plot, self.metric_plot):
             plot.getPlotItem().setXRange(0.5, max(event.epochs, 1) + 0.5, padding=0.02)
         if event.task == "regression":
-            self.view_plot.getPlotItem().setTitle("Fit", color=plot_style.foreground().name(), size="10pt")
+            plot_style.set_title(self.view_plot.getPlotItem(), "Fit")
 
     def _grad_curve(self, name: str, index: int | None = None) -> pg.PlotDataItem:
         if name not in self.grad_curves:
@@ -315,14 +322,17 @@ class TrainingPlots(QWidget):
         self.learning_rates.extend(float(event.step), event.learning_rate)
         self._dirty.add("lr")
 
-    def _fit_epochs(self) -> None:
-        """The run is over: per-epoch plots shrink from the planned epochs to those run."""
+    def _fit_to_run(self) -> None:
+        """The run is over: per-epoch plots shrink from the planned epochs to those run, and
+        every live plot drops the room it kept for data to come."""
         last = max(int(self.epochs.values[-1]) if len(self.epochs) else 1, 1)
         for plot in (self.epoch_plot, self.metric_plot):  # (auto range spreads one point over ±150)
             plot.getPlotItem().setXRange(0.5, last + 0.5, padding=0.02)
+        for plot in (self.loss_plot, self.epoch_plot, self.metric_plot, self.grad_plot, self.lr_plot):
+            plot.getPlotItem().getViewBox().fit_exactly()
 
     def _on_failed(self, event: ev.Failed) -> None:
-        self._fit_epochs()
+        self._fit_to_run()
         if event.step:
             colour = plot_style.colour(2)
             line = pg.InfiniteLine(
@@ -335,7 +345,7 @@ class TrainingPlots(QWidget):
             self.loss_plot.addItem(line)
 
     def _on_finished(self, event: ev.Finished) -> None:
-        self._fit_epochs()
+        self._fit_to_run()
         self.finished = event
         self._pending["finished"] = event
         self._dirty.add("finished")
@@ -359,6 +369,14 @@ class TrainingPlots(QWidget):
         self._draw(dirty)
 
     def _draw(self, dirty: set[str]) -> None:
+        self._draw_parts(dirty)
+        # Settle each touched plot's auto range now: left to its paint, a range change there
+        # re-clips the curves and asks for a second paint of the same frame.
+        for part in dirty:
+            for plot in self._ranged.get(part, ()):
+                plot.scene().prepareForPaint()
+
+    def _draw_parts(self, dirty: set[str]) -> None:
         if "loss" in dirty:
             x = self.step_loss.x.values
             self.loss_curve.setData(x, self.step_loss.y.values)
@@ -385,9 +403,7 @@ class TrainingPlots(QWidget):
         self.best_line.setVisible(self.best_epoch > 0 and len(x) > 1)
         self.best_line.setPos(self.best_epoch)
         best = f"{text.SEP}best epoch {self.best_epoch} (dashed)" if self.best_epoch and len(x) > 1 else ""
-        self.epoch_plot.getPlotItem().setTitle(
-            f"Loss per epoch{best}", color=plot_style.foreground().name(), size="10pt"
-        )
+        plot_style.set_title(self.epoch_plot.getPlotItem(), f"Loss per epoch{best}")
         for index, (name, series) in enumerate(self.val_metrics.items()):
             if name not in self.metric_curves:
                 self.metric_curves[name] = plot_style.live_curve(
@@ -420,7 +436,7 @@ class TrainingPlots(QWidget):
         item = self.metric_plot.getPlotItem()
         if not names:
             title = "Validation metrics (this data has no validation split)" if len(self.epochs) else ""
-            item.setTitle(title or "Validation metrics", color=fg, size="10pt")
+            plot_style.set_title(item, title or "Validation metrics")
             return
         latest = {n: float(s.values[-1]) for n, s in self.val_metrics.items() if len(s)}
         if len(names) == 1:
@@ -430,8 +446,8 @@ class TrainingPlots(QWidget):
         else:
             self.metric_legend.setVisible(True)
             title = f"Validation {text.metrics(latest)}"
-        item.setTitle(title, color=fg, size="10pt")
-        if names == ["accuracy"]:
+        plot_style.set_title(item, title)
+        if names == ["accuracy"] and item.getAxis("left").labelText != "%":  # once a run: it redraws the axis
             item.setLabel("left", "%", color=fg)
             item.setYRange(0, 102, padding=0)
             item.getViewBox().enableAutoRange(axis="y", enable=False)

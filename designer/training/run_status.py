@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from backends.training import events as ev  # numpy only, no torch
 from designer.training import text
 
 STEPS = 1000  # progress bar resolution: 0.1 %
+# The bar and its line change at most this often: faster is unreadable, and QProgressBar
+# repaints itself (and the panel behind it) at once on every new value.
+PROGRESS_INTERVAL_MS = 200
 ENDINGS = {"completed": "Completed", "stopped": "Stopped", "early stopping": "Stopped early"}
 
 
@@ -30,6 +33,11 @@ class RunStatus(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.label)
         self.epochs = 0
+        self._waiting: ev.Progress | None = None  # the newest progress not shown yet
+        self._cooldown = QTimer(self)
+        self._cooldown.setSingleShot(True)
+        self._cooldown.setInterval(PROGRESS_INTERVAL_MS)
+        self._cooldown.timeout.connect(self._show_waiting)
 
     def say(self, words: str) -> None:
         self.label.setText(words)
@@ -45,21 +53,26 @@ class RunStatus(QWidget):
 
     def starting(self) -> None:
         self.epochs = 0
+        self._waiting = None
         self.progress.setValue(0)
         self.progress.setFormat("starting…")
         self.say("Preparing the model and data…")
 
     def show_event(self, event: object) -> None:
+        if isinstance(event, (ev.Finished, ev.Failed)):
+            self._waiting = None  # the run's last words replace a progress still waiting
+        elif isinstance(event, ev.Paused):
+            self._show_waiting()  # the bar stands where the run paused
         if isinstance(event, ev.RunStarted):
             self.epochs = event.epochs
             parts = [f"Training on {event.device}", f"{event.trainable_parameters:,} parameters"]
             parts.append(f"{event.train_samples:,} training samples")
             self.say(text.SEP.join(parts) + "".join(f"\n{note}" for note in event.notes))
         elif isinstance(event, ev.Progress):
-            self.progress.setValue(round(event.fraction_done * STEPS))
-            self.progress.setFormat(
-                text.progress_line(event.epoch, self.epochs, event.samples_per_second, event.eta_seconds)
-            )
+            self._waiting = event
+            if not self._cooldown.isActive():
+                self._show_waiting()
+            return
         elif isinstance(event, ev.Paused):
             self.say(f"Paused at step {event.step:,}. Change the learning rate or resume.")
         elif isinstance(event, ev.Resumed):
@@ -82,3 +95,13 @@ class RunStatus(QWidget):
             )
             self.say(f"Training stopped{at}{kept}.")
             self.progress.setFormat("failed")
+
+    def _show_waiting(self) -> None:
+        event, self._waiting = self._waiting, None
+        if event is None:
+            return
+        self.progress.setFormat(
+            text.progress_line(event.epoch, self.epochs, event.samples_per_second, event.eta_seconds)
+        )
+        self.progress.setValue(round(event.fraction_done * STEPS))  # repaints now, with the new words
+        self._cooldown.start()

@@ -1,12 +1,15 @@
-"""The log-scale axis keeps its labels apart on short plots."""
+"""The plots' look and cost: log-scale labels kept apart, titles set once, a CPU budget per machine."""
 
 from __future__ import annotations
 
 import math
+import os
 
 import pytest
+from PySide6.QtCore import QTimer
 
-from designer.training.plot_style import SparseLogAxis
+from designer.training.pacing import FramePacer, default_budget
+from designer.training.plot_style import SparseLogAxis, make_plot, set_title
 
 pytestmark = pytest.mark.gui
 
@@ -33,3 +36,30 @@ def test_a_wide_enough_range_gets_at_least_two_labels(qtbot) -> None:
     axis.setLogMode(False, True)
     ((_, values),) = axis.tickValues(math.log10(0.03), math.log10(0.43), 40)
     assert len(values) == 2
+
+
+@pytest.mark.parametrize(("cores", "budget"), [(1, 0.1), (2, 0.1), (4, 0.2), (5, 0.25), (64, 0.25)])
+def test_the_plots_cpu_budget_is_a_share_of_the_machine_within_bounds(cores: int, budget: float) -> None:
+    assert default_budget(cores) == pytest.approx(budget)
+
+
+def test_the_pacer_budget_follows_the_cores_this_process_may_use(qtbot) -> None:
+    timer = QTimer()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert FramePacer(timer).budget == pytest.approx(default_budget(cores))
+    assert FramePacer(timer, budget=0.3).budget == 0.3
+
+
+def test_a_title_is_set_only_when_its_words_or_colour_change(qtbot) -> None:
+    widget = make_plot("Loss")
+    qtbot.addWidget(widget)
+    item = widget.getPlotItem()
+    calls: list[str] = []
+    original = item.setTitle
+    item.setTitle = lambda title, **style: (calls.append(title), original(title, **style))
+    set_title(item, "Loss")
+    assert calls == []  # make_plot showed it already
+    set_title(item, "Loss · best epoch 3")
+    set_title(item, "Loss · best epoch 3")
+    assert calls == ["Loss · best epoch 3"]
+    assert "Loss · best epoch 3" in item.titleLabel.text

@@ -1,12 +1,13 @@
 """The training panel and plots, driven as a user would: press Train, Pause, Stop, edit the canvas.
 
 Real widgets on the offscreen platform; each run trains a small example on the CPU
-on the runner's QThread, and the tests wait for the panel's signals.
+in the runner's training process, and the tests wait for the panel's signals.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -145,7 +146,9 @@ def test_progress_text_and_gradient_levels_follow_the_run(qtbot: Any, views: Any
     )
     view.panel.set_setting("epochs", 2)
     train_to_end(qtbot, view)
-    assert formats and formats[-1].startswith("epoch 2/2 · ") and "samples/s · ETA " in formats[-1]
+    # The bar's words follow the run (at most 5 times a second: test_run_status.py).
+    shown = [f for f in formats if f != "starting…"]  # a batch's first events may precede any shown
+    assert shown and all(re.match(r"epoch [12]/2 · [\d,]+ samples/s · ETA ", f) for f in shown), formats
     hidden, output = node_id(view, "hidden"), node_id(view, "output")
     assert levels[-1] is None  # the overlay clears when the run ends
     during = [level for level in levels[:-1]]

@@ -1,0 +1,67 @@
+"""The progress bar keeps up with a run at a pace a person can read, and ends on the run's last word."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from backends.training import events as ev
+from designer.training.run_status import PROGRESS_INTERVAL_MS, STEPS, RunStatus
+
+pytestmark = pytest.mark.gui
+
+
+def progress(epoch: int, fraction: float) -> ev.Progress:
+    return ev.Progress(
+        epoch=epoch,
+        steps=np.array([1]),
+        losses=np.array([0.5]),
+        grad_norms={},
+        weight_norms={},
+        learning_rate=0.01,
+        samples_per_second=1000.0,
+        eta_seconds=5.0,
+        fraction_done=fraction,
+    )
+
+
+def finished(reason: str = "completed") -> ev.Finished:
+    return ev.Finished(reason, 3, 3, {"accuracy": 0.9}, None, [], 1.0)
+
+
+@pytest.fixture
+def status(qtbot: Any) -> RunStatus:
+    widget = RunStatus()
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.show_event(ev.RunStarted("cpu", 3, 10, 100, ["fc"], "classification", 2, ["a", "b"], 50))
+    return widget
+
+
+def test_a_first_progress_shows_at_once_and_a_burst_settles_on_the_newest(
+    qtbot: Any, status: RunStatus
+) -> None:
+    status.show_event(progress(1, 0.1))
+    assert status.progress.value() == round(0.1 * STEPS) and status.progress.format().startswith("epoch 1/3")
+    for index in range(2, 10):  # a burst, faster than anyone can read
+        status.show_event(progress(min(index, 3), index / 10))
+    assert status.progress.value() == round(0.1 * STEPS)  # held for now
+    qtbot.waitUntil(lambda: status.progress.value() == round(0.9 * STEPS), timeout=PROGRESS_INTERVAL_MS * 5)
+    assert status.progress.format().startswith("epoch 3/3")
+
+
+def test_the_end_of_a_run_is_not_overwritten_by_a_waiting_progress(qtbot: Any, status: RunStatus) -> None:
+    status.show_event(progress(1, 0.3))
+    status.show_event(progress(2, 0.6))  # waits for the interval
+    status.show_event(finished())
+    qtbot.wait(PROGRESS_INTERVAL_MS * 2)
+    assert status.progress.format() == "completed" and status.progress.value() == STEPS
+
+
+def test_pausing_shows_where_the_run_stands(qtbot: Any, status: RunStatus) -> None:
+    status.show_event(progress(1, 0.3))
+    status.show_event(progress(2, 0.6))
+    status.show_event(ev.Paused(step=40))
+    assert status.progress.value() == round(0.6 * STEPS) and status.progress.format().startswith("epoch 2/3")

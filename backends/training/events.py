@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# Seconds between Progress events unless a run asks otherwise: each carries every step's
+# loss since the last, so the curves lose nothing, and 10 a second keep a live plot
+# moving while costing the trainer and the window little (bench_gui).
+REPORT_INTERVAL = 0.1
+
 
 @dataclass
 class RunStarted:

@@ -25,6 +25,7 @@ from backends.training.data_feed import Feed, FeedError, Split, build_feed
 from backends.training.device import DeviceError, resolve_device
 from backends.training.evaluation import Evaluator
 from backends.training.events import (
+    REPORT_INTERVAL,
     EpochEnd,
     Event,
     Failed,
@@ -51,7 +52,7 @@ class TrainingJob:
     doc: GraphDocument  # a snapshot: the caller's edits never reach a running job
     settings: TrainingSettings = field(default_factory=TrainingSettings)
     base_dir: Path | None = None  # where relative data paths are resolved
-    report_interval: float = 0.05  # seconds between Progress events (about 20 a second)
+    report_interval: float = REPORT_INTERVAL  # seconds between Progress events
     instrument: bool = True  # per-layer gradient norms and histograms
     histogram_interval: float = 0.2  # seconds at least between histograms, whatever the step count
     views: bool = True  # decision boundary / regression curve pictures

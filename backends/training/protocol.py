@@ -18,7 +18,7 @@ import pickle
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from backends.training.events import EpochEnd, Failed, Finished
+from backends.training.events import REPORT_INTERVAL, EpochEnd, Failed, Finished
 
 
 @dataclass
@@ -26,7 +26,7 @@ class TrainRequest:
     project: dict[str, Any]  # nodes.project.to_dict of the snapshot to train
     settings: dict[str, Any]  # TrainingSettings.to_dict
     base_dir: str | None  # where relative data paths are resolved
-    report_interval: float = 0.05
+    report_interval: float = REPORT_INTERVAL
     instrument: bool = True
     views: bool = True
 

@@ -89,7 +89,7 @@ class TrainingPanel(QWidget):
         runner: TrainingRunner | None = None,
         parent: QWidget | None = None,
         *,
-        report_interval: float = 0.05,
+        report_interval: float = ev.REPORT_INTERVAL,
     ) -> None:
         super().__init__(parent)
         self._last_levels = 0.0
@@ -334,7 +334,7 @@ class TrainingPanel(QWidget):
             value = learning_rate(0.01).coerce(self.lr_edit.text().strip())
             self.runner.set_learning_rate(value)
         except ValueError as exc:  # ParamError included
-            message = str(exc).replace("lr ", "the learning rate ", 1)
+            message = str(exc)
             self.status.setText(message[:1].upper() + message[1:] + ".")
             return False
         self.status.setText(f"Learning rate {text.learning_rate(value)} applies when you resume.")

@@ -25,7 +25,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
 from backends.training.client import TrainingProcess  # no torch: that loads in the child
 from backends.training.control import TrainingControl
-from backends.training.events import Failed
+from backends.training.events import REPORT_INTERVAL, Failed
 from backends.training.protocol import RunSummary, TrainRequest
 from nodes.graph import GraphDocument
 from nodes.project import to_dict
@@ -142,7 +142,7 @@ class TrainingRunner(QObject):
         settings: TrainingSettings,
         base_dir: Path | None,
         *,
-        report_interval: float = 0.05,
+        report_interval: float = REPORT_INTERVAL,
         instrument: bool = True,
         views: bool = True,
     ) -> None:

@@ -224,7 +224,7 @@ def test_out_of_range_value_is_refused_with_the_param_error(qtbot, spiral) -> No
     type_into(qtbot, slope.spin, "abc")
     assert slope.error == error_of(registry.get("LeakyReLU").param("negative_slope"), "abc")
     type_into(qtbot, slope.spin, "5")
-    assert slope.error == "negative_slope must be at most 1, got 5"
+    assert slope.error == "negative slope must be at most 1, got 5"
     assert spiral.doc.node(node_id).params["negative_slope"] == 0.01
     assert spiral.undo_stack.count() == 1  # only the add
 
@@ -274,7 +274,7 @@ def test_float_editor_reads_scientific_notation_and_steps_on_a_log_ladder(qtbot,
     assert spiral.doc.node("n10").params["lr"] == pytest.approx(1e-4)
     assert [log_step(0.001, n) for n in (1, 2, 3, -1)] == [0.002, 0.005, 0.01, 0.0005]
     type_into(qtbot, lr.spin, "0")
-    assert lr.error == "lr must be greater than 0, got 0"
+    assert lr.error == "learning rate must be greater than 0, got 0"
     beta1 = inspector.editors["beta1"]  # linear: additive steps that respect the bounds
     beta1.spin.stepBy(1)
     assert spiral.doc.node("n10").params["beta1"] == pytest.approx(0.95)

@@ -236,7 +236,7 @@ def test_pause_then_resume_with_a_new_learning_rate(qtbot: Any, views: Any) -> N
     for bad, said in (("1e6", "at most 10"), ("fast", "needs a number"), ("0", "greater than 0")):
         panel.lr_edit.setText(bad)  # the optimizer's own rule, as in the inspector
         assert not panel.apply_learning_rate()
-        assert panel.status.text().startswith("The learning rate") and said in panel.status.text()
+        assert panel.status.text().startswith("Learning rate ") and said in panel.status.text()
     panel.lr_edit.setText("0.002")
     qtbot.mouseClick(panel.lr_apply, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)

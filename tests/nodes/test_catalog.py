@@ -18,6 +18,7 @@ from backends.module_builder import build_model
 from nodes import registry
 from nodes.analysis import analyze
 from nodes.graph import GraphDocument
+from nodes.params import ParamError
 from nodes.spec import DType, NodeSpec, Role
 
 SPECS = registry.all_specs()
@@ -47,6 +48,20 @@ def test_declaration_is_complete(spec: NodeSpec) -> None:
         assert spec.module_args is not None
     if spec.torch_class is not None:
         assert callable(resolve_dotted(spec.torch_class)), spec.torch_class
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type_id)
+def test_a_refused_value_is_explained_in_the_words_the_inspector_shows(spec: NodeSpec) -> None:
+    for param in spec.params:
+        try:
+            param.coerce(object())
+        except ParamError as exc:
+            message = str(exc)
+        else:
+            continue  # a parameter that takes anything
+        assert message.startswith(param.display_name + " "), message
+        if "_" in param.name:
+            assert param.name not in message, message  # "in features", never "in_features"
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type_id)

@@ -222,7 +222,8 @@ def test_bad_parameters_load_and_analysis_names_the_node(tmp_path: Path) -> None
     doc = project.load(path)
     assert doc.node("n2").params["colour"] == "red"  # kept exactly as written
     messages = [p.message for p in analyze(doc).errors]
-    for expected in ("'fc1'", "out_features", "'colour'", "bias", "'drop'", "p must be less than 1"):
+    named = ("'fc1'", "out features must be at least 1", "'colour'", "bias", "'drop'", "p must be less")
+    for expected in named:
         assert any(expected in m for m in messages), (expected, messages)
     assert any("'x'" in m and "shape" in m for m in messages)
     # The raw values survive a save, so the user can fix them rather than lose them.

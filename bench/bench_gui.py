@@ -111,11 +111,14 @@ def make_app() -> Any:
 
 
 def make_window() -> Any:
+    """The main window, shown, and start-up's objects frozen as `launch` does after the first paint."""
+    from designer.app import freeze_startup_objects
     from designer.controller import DocumentController
     from designer.main_window import MainWindow
 
     window = MainWindow(DocumentController())  # recent files: in the scratch settings
     window.show()
+    freeze_startup_objects()
     return window
 
 

@@ -594,7 +594,10 @@ def test_cycles_and_missing_wires_are_left_to_analysis(tmp_path: Path) -> None:
         {"source": "n3", "source_port": "out", "target": "n3", "target_port": "in"},
     ]
     doc = project.load(write(tmp_path, data))
-    assert any(p.code == "cycle" and "'loop'" in p.message for p in analyze(doc).errors)
+    analysis = analyze(doc)
+    assert any(p.code == "cycle" and "'loop'" in p.message for p in analysis.errors)
+    assert analysis.order == ["n1", "n2"]  # the rest is still ordered and inferred
+    assert any(edge.target == "n2" for edge in analysis.edge_shapes)
 
 
 # ---- variadic nodes (merges): ports depend on a parameter --------------------------------

@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from backends.training import events as ev  # numpy only: torch loads with the first run
 from backends.training.control import TrainingControl
 from backends.training.protocol import ProtocolError, RunSummary, TrainRequest, read_message, write_message
 
@@ -85,15 +86,16 @@ class _Child:
                 self.send(("saved", path, self.save(path, metadata), request))
 
     def train(self, request: TrainRequest, control: TrainingControl) -> RunSummary:
-        from backends.training.events import Failed
-
         self.model = None
+        batches = _Batches(self.send)
         try:
-            outcome = _run(request, lambda event: self.send(("event", event)), control)
+            outcome = _run(request, batches.add, control)
         except Exception as exc:  # run_training reports training problems itself: this is a bug
-            failed = Failed(f"{type(exc).__name__}: {exc}", hint="this may be a bug in netcanvas")
-            self.send(("event", failed))
+            failed = ev.Failed(f"{type(exc).__name__}: {exc}", hint="this may be a bug in netcanvas")
+            batches.add(failed)
             return RunSummary(failed=failed)
+        finally:
+            batches.flush()
         self.model = outcome.built.model if outcome.built is not None else None
         return RunSummary(outcome.finished, outcome.failed, outcome.history, self.model is not None)
 
@@ -107,6 +109,29 @@ class _Child:
         except (WeightsError, OSError) as exc:
             return str(exc)
         return None
+
+
+class _Batches:
+    """A run's events, sent in batches: a tiny model finishes hundreds of epochs a second,
+    and one message per event costs the trainer a write and the window a wakeup each.
+    Progress comes about 10 times a second and takes what waits with it; the run's start,
+    pause, resume and end go at once."""
+
+    PROMPT = (ev.RunStarted, ev.Progress, ev.Paused, ev.Resumed, ev.Finished, ev.Failed)
+
+    def __init__(self, send: Any) -> None:
+        self.send = send
+        self.waiting: list[Any] = []
+
+    def add(self, event: Any) -> None:
+        self.waiting.append(event)
+        if isinstance(event, self.PROMPT):
+            self.flush()
+
+    def flush(self) -> None:
+        if self.waiting:
+            batch, self.waiting = self.waiting, []
+            self.send(("events", batch))
 
 
 def _apply(control: TrainingControl, message: tuple[Any, ...]) -> None:

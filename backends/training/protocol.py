@@ -6,7 +6,7 @@ import it.
 
 Window to trainer:
     ("probe",)                          -> ("devices", [names])
-    ("train", TrainRequest)             -> ("event", event) ... ("done", RunSummary)
+    ("train", TrainRequest)             -> ("events", [event, ...]) ... ("done", RunSummary)
     ("stop",) ("pause",) ("resume",) ("lr", value)     take effect within one batch
     ("save", path, metadata, number)    -> ("saved", path, error message or None, number)
     ("quit",)

@@ -245,8 +245,8 @@ class TrainingRunner(QObject):
             if generation != self._generation:
                 continue  # from a process that has been replaced
             kind = message[0]
-            if kind == "event":
-                batch.append(message[1])
+            if kind == "events":
+                batch.extend(message[1])
             elif kind == "done":
                 self._end_run(batch, message[1])
                 batch = []

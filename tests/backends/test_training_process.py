@@ -30,7 +30,12 @@ class Inbox:
         self.messages: queue.Queue[tuple[Any, ...]] = queue.Queue()
 
     def __call__(self, message: tuple[Any, ...]) -> None:
-        self.messages.put(message)
+        if message[0] == "events":  # a batch: handed on one ("event", e) at a time
+            self.batches += 1
+            for event in message[1]:
+                self.messages.put(("event", event))
+        else:
+            self.messages.put(message)
 
     def next(self, kind: str) -> tuple[Any, ...]:
         """The next message of this kind; events on the way are kept in `seen`."""
@@ -42,6 +47,7 @@ class Inbox:
             self.seen.append(message)
 
     seen: list[tuple[Any, ...]]
+    batches = 0
 
 
 @pytest.fixture
@@ -76,6 +82,18 @@ def test_a_run_in_the_process_gives_the_same_losses_as_one_here(trainer) -> None
     theirs = [e.train_loss for e in summary.history]
     ours = [e.train_loss for e in local.history]
     np.testing.assert_allclose(theirs, ours, rtol=1e-6)  # same seed, same engine, same numbers
+
+
+def test_events_of_a_fast_run_come_in_a_few_batches_in_their_order(trainer) -> None:
+    process, inbox = trainer
+    values = settings(epochs=40, seed=5).to_dict()
+    process.send(("train", TrainRequest(to_dict(blobs()), values, None)))  # default report interval
+    _, summary = inbox.next("done")
+    events = [m[1] for m in inbox.seen if m[0] == "event"]
+    epochs = [e.epoch for e in events if isinstance(e, ev.EpochEnd)]
+    assert summary.failed is None and epochs == list(range(1, 41)) and isinstance(events[-1], ev.Finished)
+    # Per-epoch events wait for the next progress report instead of a message each.
+    assert inbox.batches < len(events) / 2, (inbox.batches, len(events))
 
 
 def test_pause_learning_rate_and_stop_reach_the_running_loop(trainer) -> None:

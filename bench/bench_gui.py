@@ -111,7 +111,7 @@ def make_app() -> Any:
 
 
 def make_window() -> Any:
-    """The main window, shown, and start-up's objects frozen as `launch` does after the first paint."""
+    """The main window, shown, with start-up's objects frozen as `launch` freezes them."""
     from designer.app import freeze_startup_objects
     from designer.controller import DocumentController
     from designer.main_window import MainWindow
@@ -486,7 +486,8 @@ def report_training(result: dict[str, Any], runs: int) -> None:
             f"{'training ' + case['name']:<34} {len(late):>6} {percentile(late, 95):>7.1f} {max(late):>7.1f}"
             f" {case['busy']:>11.2f} {case['fps']:>14.1f}  p95<=33, max<=150"
         )
-    print("    GUI thread: its CPU time / wall time during the window's runs (cores)")
+    print("    GUI thread: its CPU time / wall time during these probed runs (cores; the probe's own")
+    print("    100 wakeups a second included)")
     print("    loss plot fps: paints of the loss plot per second of the run (DESIGN.md: about 20-30)")
 
     print(f"\n(b) training throughput, window / headless run_training (interleaved, {runs} pairs)")

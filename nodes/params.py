@@ -27,6 +27,14 @@ class Param:
     def display_name(self) -> str:
         return self.label or self.name.replace("_", " ")
 
+    @property
+    def error_name(self) -> str:
+        """How a message names this parameter: the words the inspector shows, with the
+        file's key after them where it reads differently ("learning rate (lr)")."""
+        if self.display_name == self.name.replace("_", " "):
+            return self.display_name
+        return f"{self.display_name} ({self.name})"
+
     def coerce(self, value: Any) -> Any:
         """Return the cleaned value or raise ParamError naming what is wrong."""
         return value
@@ -50,9 +58,9 @@ class IntParam(Param):
         if value is None:
             if self.optional:
                 return None
-            raise ParamError(f"{self.display_name} needs a whole number, got nothing")
+            raise ParamError(f"{self.error_name} needs a whole number, got nothing")
         if _is_bool(value):
-            raise ParamError(f"{self.display_name} needs a whole number, got {value!r}")
+            raise ParamError(f"{self.error_name} needs a whole number, got {value!r}")
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, str):
@@ -62,13 +70,13 @@ class IntParam(Param):
             try:
                 value = int(text)
             except ValueError:
-                raise ParamError(f"{self.display_name} needs a whole number, got {value!r}") from None
+                raise ParamError(f"{self.error_name} needs a whole number, got {value!r}") from None
         if not isinstance(value, int):
-            raise ParamError(f"{self.display_name} needs a whole number, got {value!r}")
+            raise ParamError(f"{self.error_name} needs a whole number, got {value!r}")
         if self.minimum is not None and value < self.minimum:
-            raise ParamError(f"{self.display_name} must be at least {self.minimum}, got {value}")
+            raise ParamError(f"{self.error_name} must be at least {self.minimum}, got {value}")
         if self.maximum is not None and value > self.maximum:
-            raise ParamError(f"{self.display_name} must be at most {self.maximum}, got {value}")
+            raise ParamError(f"{self.error_name} must be at most {self.maximum}, got {value}")
         return value
 
     def describe_range(self) -> str:
@@ -87,27 +95,27 @@ class FloatParam(Param):
 
     def coerce(self, value: Any) -> float:
         if _is_bool(value) or value is None:
-            raise ParamError(f"{self.display_name} needs a number, got {value!r}")
+            raise ParamError(f"{self.error_name} needs a number, got {value!r}")
         if isinstance(value, str):
             try:
                 value = float(value.strip())
             except ValueError:
-                raise ParamError(f"{self.display_name} needs a number, got {value!r}") from None
+                raise ParamError(f"{self.error_name} needs a number, got {value!r}") from None
         if not isinstance(value, (int, float)):
-            raise ParamError(f"{self.display_name} needs a number, got {value!r}")
+            raise ParamError(f"{self.error_name} needs a number, got {value!r}")
         try:
             value = float(value)
         except OverflowError:
-            raise ParamError(f"{self.display_name} is too large, got {value!r}") from None
+            raise ParamError(f"{self.error_name} is too large, got {value!r}") from None
         if not math.isfinite(value):
-            raise ParamError(f"{self.display_name} must be a finite number, got {value}")
+            raise ParamError(f"{self.error_name} must be a finite number, got {value}")
         lo, hi = self.minimum, self.maximum
         if lo is not None and (value < lo or (self.min_exclusive and value == lo)):
             word = "greater than" if self.min_exclusive else "at least"
-            raise ParamError(f"{self.display_name} must be {word} {lo:g}, got {value:g}")
+            raise ParamError(f"{self.error_name} must be {word} {lo:g}, got {value:g}")
         if hi is not None and (value > hi or (self.max_exclusive and value == hi)):
             word = "less than" if self.max_exclusive else "at most"
-            raise ParamError(f"{self.display_name} must be {word} {hi:g}, got {value:g}")
+            raise ParamError(f"{self.error_name} must be {word} {hi:g}, got {value:g}")
         return value
 
     def describe_range(self) -> str:
@@ -121,7 +129,7 @@ class BoolParam(Param):
             return value
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
             return value.strip().lower() == "true"
-        raise ParamError(f"{self.display_name} needs true or false, got {value!r}")
+        raise ParamError(f"{self.error_name} needs true or false, got {value!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,7 +140,7 @@ class ChoiceParam(Param):
         if isinstance(value, str) and value in self.choices:
             return value
         options = ", ".join(self.choices)
-        raise ParamError(f"{self.display_name} must be one of {options}; got {value!r}")
+        raise ParamError(f"{self.error_name} must be one of {options}; got {value!r}")
 
     def describe_range(self) -> str:
         return " | ".join(self.choices)
@@ -150,26 +158,24 @@ class ShapeParam(Param):
 
     def coerce(self, value: Any) -> tuple[int, ...]:
         if isinstance(value, str):
-            value = _parse_size_list(self.display_name, value)
+            value = _parse_size_list(self.error_name, value)
         if not isinstance(value, (list, tuple)):
-            raise ParamError(f"{self.display_name} needs a list of sizes such as [1, 28, 28], got {value!r}")
+            raise ParamError(f"{self.error_name} needs a list of sizes such as [1, 28, 28], got {value!r}")
         sizes: list[int] = []
         for item in value:
             if _is_bool(item) or not isinstance(item, int):
-                raise ParamError(f"{self.display_name} must hold whole numbers, got {item!r}")
+                raise ParamError(f"{self.error_name} must hold whole numbers, got {item!r}")
             if item == -1 and self.allow_infer:
                 sizes.append(item)
                 continue
             if item < 1 or item > self.max_size:
-                raise ParamError(
-                    f"{self.display_name} sizes must be between 1 and {self.max_size}, got {item}"
-                )
+                raise ParamError(f"{self.error_name} sizes must be between 1 and {self.max_size}, got {item}")
             sizes.append(item)
         if sizes.count(-1) > 1:
-            raise ParamError(f"{self.display_name} may contain -1 at most once")
+            raise ParamError(f"{self.error_name} may contain -1 at most once")
         if not self.min_len <= len(sizes) <= self.max_len:
             raise ParamError(
-                f"{self.display_name} needs between {self.min_len} and {self.max_len} sizes, got {len(sizes)}"
+                f"{self.error_name} needs between {self.min_len} and {self.max_len} sizes, got {len(sizes)}"
             )
         return tuple(sizes)
 
@@ -185,12 +191,12 @@ class TextParam(Param):
         if value is None:
             return ""
         if not isinstance(value, str):
-            raise ParamError(f"{self.display_name} needs text, got {value!r}")
+            raise ParamError(f"{self.error_name} needs text, got {value!r}")
         text = value.strip()
         if any(ch in text for ch in "\r\n\0"):
-            raise ParamError(f"{self.display_name} must be a single line of text")
+            raise ParamError(f"{self.error_name} must be a single line of text")
         if len(text) > self.max_length:
-            raise ParamError(f"{self.display_name} is longer than {self.max_length} characters")
+            raise ParamError(f"{self.error_name} is longer than {self.max_length} characters")
         return text
 
 

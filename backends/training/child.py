@@ -17,12 +17,15 @@ import os
 import queue
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from backends.training import events as ev  # numpy only: torch loads with the first run
 from backends.training.control import TrainingControl
 from backends.training.protocol import ProtocolError, RunSummary, TrainRequest, read_message, write_message
+
+BATCH_WINDOW = 0.05  # seconds an event may wait to travel with the next ones
 
 
 class _Child:
@@ -95,7 +98,7 @@ class _Child:
             batches.add(failed)
             return RunSummary(failed=failed)
         finally:
-            batches.flush()
+            batches.close()
         self.model = outcome.built.model if outcome.built is not None else None
         return RunSummary(outcome.finished, outcome.failed, outcome.history, self.model is not None)
 
@@ -112,26 +115,52 @@ class _Child:
 
 
 class _Batches:
-    """A run's events, sent in batches: a tiny model finishes hundreds of epochs a second,
-    and one message per event costs the trainer a write and the window a wakeup each.
-    Progress comes about 10 times a second and takes what waits with it; the run's start,
-    pause, resume and end go at once."""
+    """A run's events, sent in batches at most BATCH_WINDOW apart: a tiny model finishes
+    hundreds of epochs a second, and one message per event cost the trainer a pipe write
+    and the window a wakeup each. The run's start, pause, resume and end go at once; a
+    helper thread sends what has waited a whole window (say, the last epoch's results
+    while the test split is evaluated)."""
 
-    PROMPT = (ev.RunStarted, ev.Progress, ev.Paused, ev.Resumed, ev.Finished, ev.Failed)
+    PROMPT = (ev.RunStarted, ev.Paused, ev.Resumed, ev.Finished, ev.Failed)
 
     def __init__(self, send: Any) -> None:
         self.send = send
         self.waiting: list[Any] = []
+        self.since = 0.0  # when the oldest waiting event came
+        self.closed = False
+        self.lock = threading.Condition()  # held while sending, so batches keep their order
+        threading.Thread(target=self._send_late, name="netcanvas-events", daemon=True).start()
 
     def add(self, event: Any) -> None:
-        self.waiting.append(event)
-        if isinstance(event, self.PROMPT):
-            self.flush()
+        with self.lock:
+            if not self.waiting:
+                self.since = time.monotonic()
+                self.lock.notify()
+            self.waiting.append(event)
+            if isinstance(event, self.PROMPT):
+                self._send_waiting()
 
-    def flush(self) -> None:
+    def close(self) -> None:
+        with self.lock:
+            self._send_waiting()
+            self.closed = True
+            self.lock.notify()
+
+    def _send_waiting(self) -> None:
         if self.waiting:
             batch, self.waiting = self.waiting, []
             self.send(("events", batch))
+
+    def _send_late(self) -> None:
+        with self.lock:
+            while not self.closed:
+                due = self.since + BATCH_WINDOW - time.monotonic()
+                if not self.waiting:
+                    self.lock.wait()
+                elif due > 0:
+                    self.lock.wait(due)
+                else:
+                    self._send_waiting()
 
 
 def _apply(control: TrainingControl, message: tuple[Any, ...]) -> None:

@@ -234,6 +234,8 @@ class TrainingPlots(QWidget):
         self.best_line.setVisible(False)
         for plot in (self.epoch_plot, self.metric_plot):
             plot.getPlotItem().enableAutoRange(x=True)
+        for plot in self._live_plots():
+            plot.getPlotItem().getViewBox().hold_range()
         self.model_view.reset([], None)
         self.histograms.reset()
         self.results.reset()
@@ -328,8 +330,11 @@ class TrainingPlots(QWidget):
         last = max(int(self.epochs.values[-1]) if len(self.epochs) else 1, 1)
         for plot in (self.epoch_plot, self.metric_plot):  # (auto range spreads one point over ±150)
             plot.getPlotItem().setXRange(0.5, last + 0.5, padding=0.02)
-        for plot in (self.loss_plot, self.epoch_plot, self.metric_plot, self.grad_plot, self.lr_plot):
+        for plot in self._live_plots():
             plot.getPlotItem().getViewBox().fit_exactly()
+
+    def _live_plots(self) -> tuple[pg.PlotWidget, ...]:
+        return (self.loss_plot, self.epoch_plot, self.metric_plot, self.grad_plot, self.lr_plot)
 
     def _on_failed(self, event: ev.Failed) -> None:
         self._fit_to_run()

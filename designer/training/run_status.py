@@ -59,10 +59,8 @@ class RunStatus(QWidget):
         self.say("Preparing the model and data…")
 
     def show_event(self, event: object) -> None:
-        if isinstance(event, (ev.Finished, ev.Failed)):
-            self._waiting = None  # the run's last words replace a progress still waiting
-        elif isinstance(event, ev.Paused):
-            self._show_waiting()  # the bar stands where the run paused
+        if isinstance(event, (ev.Paused, ev.Finished, ev.Failed)):
+            self._show_waiting()  # the bar stands where the run paused or ended; its words follow
         if isinstance(event, ev.RunStarted):
             self.epochs = event.epochs
             parts = [f"Training on {event.device}", f"{event.trainable_parameters:,} parameters"]

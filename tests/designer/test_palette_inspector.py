@@ -274,7 +274,7 @@ def test_float_editor_reads_scientific_notation_and_steps_on_a_log_ladder(qtbot,
     assert spiral.doc.node("n10").params["lr"] == pytest.approx(1e-4)
     assert [log_step(0.001, n) for n in (1, 2, 3, -1)] == [0.002, 0.005, 0.01, 0.0005]
     type_into(qtbot, lr.spin, "0")
-    assert lr.error == "learning rate must be greater than 0, got 0"
+    assert lr.error == "learning rate (lr) must be greater than 0, got 0"
     beta1 = inspector.editors["beta1"]  # linear: additive steps that respect the bounds
     beta1.spin.stepBy(1)
     assert spiral.doc.node("n10").params["beta1"] == pytest.approx(0.95)

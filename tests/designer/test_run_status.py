@@ -60,6 +60,13 @@ def test_the_end_of_a_run_is_not_overwritten_by_a_waiting_progress(qtbot: Any, s
     assert status.progress.format() == "completed" and status.progress.value() == STEPS
 
 
+def test_a_stopped_run_shows_how_far_it_got(qtbot: Any, status: RunStatus) -> None:
+    status.show_event(progress(1, 0.3))
+    status.show_event(progress(2, 0.55))  # waits for the interval
+    status.show_event(finished("stopped"))
+    assert status.progress.format() == "stopped" and status.progress.value() == round(0.55 * STEPS)
+
+
 def test_pausing_shows_where_the_run_stands(qtbot: Any, status: RunStatus) -> None:
     status.show_event(progress(1, 0.3))
     status.show_event(progress(2, 0.6))

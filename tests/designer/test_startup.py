@@ -122,7 +122,7 @@ sys.exit(app.launch())
 """
 
 
-def test_after_the_first_paint_start_ups_objects_are_hidden_from_the_collector(tmp_path: Path) -> None:
+def test_start_ups_objects_are_hidden_from_the_collector_but_documents_are_not(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
@@ -135,5 +135,6 @@ def test_after_the_first_paint_start_ups_objects_are_hidden_from_the_collector(t
     )
     assert result.returncode == 0, result.stderr[-2000:]
     frozen, tracked = (int(n) for n in result.stdout.split("FROZEN ")[1].split()[:2])
-    # A full collection now walks only what the session makes: tens of objects, not ~100,000.
-    assert frozen > 20_000 and tracked < frozen / 10, (frozen, tracked)
+    # A full collection walks what the session made (the open example among it), not the
+    # window and modules; and the example stays collectable for when it is closed.
+    assert frozen > 20_000 and 0 < tracked < frozen / 2, (frozen, tracked)

@@ -30,8 +30,15 @@ def test_data_shrinking_to_a_small_part_of_the_range_are_refitted() -> None:
     assert low == pytest.approx(10.0 - 10 * ROOM) and high == pytest.approx(20.0 + 10 * ROOM)
 
 
+def test_a_refitted_range_holds_the_same_data_at_the_next_frame() -> None:
+    for wanted in ((-1.0, 11.0), (-1.0, 9.0), (1.0, 11.0), (40.0, 41.0)):
+        refitted = hold((0.0, 10.0), wanted)
+        assert hold(refitted, wanted) == refitted, wanted
+
+
 def test_a_single_value_is_passed_on_for_pyqtgraph_to_pad() -> None:
     assert hold((0.0, 1.0), (5.0, 5.0)) == (5.0, 5.0)
+    assert hold((0.0, 1.0), (0.5, 0.5)) == (0.0, 1.0)  # already in view
 
 
 def _grow(qtbot: Any, view_box: pg.ViewBox | None, frames: int = 200) -> tuple[pg.PlotWidget, list, list]:
@@ -66,14 +73,45 @@ def test_the_view_changes_a_few_times_where_pyqtgraph_changes_it_every_frame(qtb
         assert y0 <= loss[:n].min() and y1 >= loss[:n].max()
 
 
-def test_fit_exactly_gives_pyqtgraphs_own_fit(qtbot: Any) -> None:
+def _view(widget: pg.PlotWidget) -> np.ndarray:
+    return np.ravel(widget.getPlotItem().getViewBox().viewRange())
+
+
+def _add_points(widget: pg.PlotWidget, count: int) -> None:
+    curve = widget.getPlotItem().listDataItems()[0]
+    x, y = curve.getData()
+    steps = np.arange(x[-1] + 1, x[-1] + 1 + count)
+    curve.setData(np.concatenate([x, steps]), np.concatenate([y, np.full(count, y.min() - 0.1)]))
+    widget.scene().prepareForPaint()
+
+
+def test_after_a_run_the_view_fits_exactly_also_points_that_come_late(qtbot: Any) -> None:
     plain, _, _ = _grow(qtbot, None, frames=50)
     held, _, _ = _grow(qtbot, StickyViewBox(), frames=50)
     box = held.getPlotItem().getViewBox()
-    assert np.ravel(box.viewRange()) != pytest.approx(np.ravel(plain.getPlotItem().getViewBox().viewRange()))
+    assert _view(held) != pytest.approx(_view(plain))
     box.fit_exactly()
     held.scene().prepareForPaint()
-    assert np.ravel(box.viewRange()) == pytest.approx(np.ravel(plain.getPlotItem().getViewBox().viewRange()))
+    assert _view(held) == pytest.approx(_view(plain))  # pyqtgraph's own fit is the reference
+    for widget in (plain, held):  # the last epoch's points, drawn after the run's end
+        _add_points(widget, 7)
+    assert _view(held) == pytest.approx(_view(plain))
+    box.hold_range()  # a new run: holding again
+    _add_points(held, 1)  # runs past the exact fit: refitted with room to grow
+    before = _view(held)
+    _add_points(held, 1)
+    assert _view(held) == pytest.approx(before)
+
+
+def test_auto_range_turned_back_on_after_a_zoom_fits_the_data(qtbot: Any) -> None:
+    plain, _, _ = _grow(qtbot, None, frames=50)
+    held, _, _ = _grow(qtbot, StickyViewBox(), frames=50)
+    for widget in (plain, held):
+        box = widget.getPlotItem().getViewBox()
+        box.scaleBy((0.8, 0.8))  # a slight zoom in: the data still fill most of the view
+        box.enableAutoRange()  # the "A" button
+        widget.scene().prepareForPaint()
+    assert _view(held) == pytest.approx(_view(plain))
 
 
 def test_a_view_the_user_zoomed_stays_where_they_put_it(qtbot: Any) -> None:

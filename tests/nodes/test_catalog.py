@@ -60,7 +60,9 @@ def test_a_refused_value_is_explained_in_the_words_the_inspector_shows(spec: Nod
         else:
             continue  # a parameter that takes anything
         assert message.startswith(param.display_name + " "), message
-        if "_" in param.name:
+        if param.display_name != param.name.replace("_", " "):  # "learning rate (lr)": the file's key too
+            assert message.startswith(f"{param.display_name} ({param.name}) "), message
+        elif "_" in param.name:
             assert param.name not in message, message  # "in features", never "in_features"
 
 

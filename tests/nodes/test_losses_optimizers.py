@@ -566,9 +566,9 @@ def test_nesterov_without_momentum_names_the_fix() -> None:
 def test_learning_rate_is_a_positive_log_scale_number(optimizer_type: str) -> None:
     lr = registry.get(optimizer_type).param("lr")
     assert isinstance(lr, FloatParam) and lr.log_scale
-    with pytest.raises(ParamError, match="learning rate must be greater than 0, got 0"):
+    with pytest.raises(ParamError, match=r"learning rate \(lr\) must be greater than 0, got 0"):
         lr.coerce(0)
-    with pytest.raises(ParamError, match="learning rate must be at most 10"):
+    with pytest.raises(ParamError, match=r"learning rate \(lr\) must be at most 10"):
         lr.coerce(50)
     assert lr.coerce("1e-4") == 1e-4
 

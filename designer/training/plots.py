@@ -334,7 +334,8 @@ class TrainingPlots(QWidget):
             plot.getPlotItem().getViewBox().fit_exactly()
 
     def _live_plots(self) -> tuple[pg.PlotWidget, ...]:
-        return (self.loss_plot, self.epoch_plot, self.metric_plot, self.grad_plot, self.lr_plot)
+        """The plots whose auto range follows the data (StickyViewBox)."""
+        return tuple(plot for plots in self._ranged.values() for plot in plots)
 
     def _on_failed(self, event: ev.Failed) -> None:
         self._fit_to_run()

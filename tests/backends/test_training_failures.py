@@ -156,7 +156,8 @@ class Boom(RuntimeError):
     pass
 
 
-def test_an_exception_in_the_middle_of_a_run_keeps_the_last_good_weights(monkeypatch) -> None:
+def fail_at_training_step(monkeypatch: Any, step: int, error: Exception) -> None:
+    """Every model the loop builds raises `error` in its `step`-th training forward pass."""
     real_build = loop.build_model
     calls = {"train": 0}
 
@@ -166,13 +167,18 @@ def test_an_exception_in_the_middle_of_a_run_keeps_the_last_good_weights(monkeyp
         def hook(module: torch.nn.Module, inputs: Any) -> None:
             if module.training:
                 calls["train"] += 1
-                if calls["train"] == 5:
-                    raise Boom("layer exploded\nsecond line of detail")
+                if calls["train"] == step:
+                    raise error
 
         built.model.register_forward_pre_hook(hook)
         return built
 
     monkeypatch.setattr(loop, "build_model", build_with_a_fault)
+
+
+def test_an_exception_in_the_middle_of_a_run_keeps_the_last_good_weights(monkeypatch) -> None:
+    real_build = loop.build_model
+    fail_at_training_step(monkeypatch, 5, Boom("layer exploded\nsecond line of detail"))
     doc = blobs()
     outcome, events = run(doc, report_interval=0.0, epochs=3, seed=4)
     failed = outcome.failed
@@ -287,21 +293,9 @@ def test_asking_for_an_absent_gpu_fails_clearly() -> None:
 def test_running_out_of_gpu_memory_says_so_and_suggests_a_smaller_batch(monkeypatch) -> None:
     """Raised as torch raises it on a GPU (the class exists in CPU builds too)."""
     real_build = loop.build_model
-    calls = {"train": 0}
-
-    def build_that_runs_out(*args: Any, **kwargs: Any) -> Any:
-        built = real_build(*args, **kwargs)
-
-        def hook(module: torch.nn.Module, inputs: Any) -> None:
-            if module.training:
-                calls["train"] += 1
-                if calls["train"] == 3:
-                    raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-
-        built.model.register_forward_pre_hook(hook)
-        return built
-
-    monkeypatch.setattr(loop, "build_model", build_that_runs_out)
+    fail_at_training_step(
+        monkeypatch, 3, torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+    )
     doc = blobs()
     outcome, events = run(doc, epochs=2, seed=4)
     failed = outcome.failed

@@ -75,6 +75,16 @@ class _Child:
 
     def serve(self) -> None:
         threading.Thread(target=self.listen, name="netcanvas-requests", daemon=True).start()
+        try:
+            self._serve_requests()
+        finally:
+            # Free the tensors here, on the main thread. Had the reader thread dropped the
+            # last reference as the interpreter shut down, torch would have released the
+            # interpreter lock inside a tensor's destructor, and a daemon thread that asks
+            # for it back then is ended with a forced unwind that aborts the process.
+            self.model = None
+
+    def _serve_requests(self) -> None:
         while True:
             message = self.work.get()
             kind = message[0]
@@ -129,7 +139,8 @@ class _Batches:
         self.since = 0.0  # when the oldest waiting event came
         self.closed = False
         self.lock = threading.Condition()  # held while sending, so batches keep their order
-        threading.Thread(target=self._send_late, name="netcanvas-events", daemon=True).start()
+        self.sender = threading.Thread(target=self._send_late, name="netcanvas-events", daemon=True)
+        self.sender.start()
 
     def add(self, event: Any) -> None:
         with self.lock:
@@ -145,6 +156,10 @@ class _Batches:
             self._send_waiting()
             self.closed = True
             self.lock.notify()
+        # The sender holds this object and, through `send`, the trained model: it must be
+        # gone before the run returns, or it could free the model while the process exits
+        # (see _Child.serve).
+        self.sender.join()
 
     def _send_waiting(self) -> None:
         if self.waiting:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import queue
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,42 @@ def test_closing_the_pipe_ends_the_process_even_in_the_middle_of_a_run() -> None
         pass
     assert process.close(timeout=30)
     assert inbox.next("exited")[1] == 0
+
+
+def test_the_process_frees_the_model_on_its_main_thread_before_it_exits() -> None:
+    # A tensor freed by a daemon thread while the interpreter shuts down aborts the process
+    # ("terminate called without an active exception"): the CI run that found this saw it
+    # one time in four. The trained model must go on the main thread, and no event sender
+    # may outlive its run holding a path to it.
+    import io
+    import weakref
+
+    from backends.training.child import _Child
+    from backends.training.protocol import read_message, write_message
+
+    requests = io.BytesIO()
+    write_message(requests, ("train", request()))
+    write_message(requests, ("quit",))
+    requests.seek(0)
+    replies = io.BytesIO()
+    child = _Child(requests, replies)
+    trained: list[weakref.ref[Any]] = []
+    train = child.train
+
+    def train_and_watch(*args: Any) -> RunSummary:
+        summary = train(*args)
+        trained.append(weakref.ref(child.model))
+        return summary
+
+    child.train = train_and_watch  # type: ignore[method-assign]
+    child.serve()
+    assert trained and trained[0]() is None  # freed by serve, here, on this thread
+    assert not [t for t in threading.enumerate() if t.name == "netcanvas-events"]
+    replies.seek(0)
+    kinds = []
+    while (message := read_message(replies)) is not None:
+        kinds.append(message[0])
+    assert kinds[-1] == "done" and "events" in kinds
 
 
 def test_bytes_that_are_not_a_message_end_the_process_and_say_so() -> None:

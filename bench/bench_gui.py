@@ -37,14 +37,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = "RESULT "
-# (label, example, epochs, {node name: {parameter: value}}): a few seconds a run on 2 cores.
+# (label, example, epochs, {node name: {parameter: value}}): 2-6 s a run on 2 cores, long
+# enough that the window settles into its pace (a big model: about a frame a second).
 # Every example is under run_training's SMALL_MODEL (it trains those on one thread); the
 # widened CNN (80k parameters) trains on all of torch's threads, next to the GUI thread.
 WIDE = {"conv1": {"out_channels": 64}, "conv2": {"out_channels": 128}}
 TRAINING_CASES = [
     ("spiral_mlp", "spiral_mlp", 300, {}),
     ("digits_cnn", "digits_cnn", 50, {}),
-    ("digits_cnn 64/128 ch", "digits_cnn", 20, WIDE),
+    ("digits_cnn 64/128 ch", "digits_cnn", 50, WIDE),
 ]
 QUICK_CASES = [
     (label, example, max(2, epochs // 5), edits) for label, example, epochs, edits in TRAINING_CASES

@@ -43,6 +43,9 @@ class Progress:
     samples_per_second: float
     eta_seconds: float
     fraction_done: float
+    # CPU the training process used per second since the last report, all its threads
+    # together (2.0: two cores kept busy). The window draws less when little is left over.
+    cpu_cores: float = 0.0
 
 
 @dataclass

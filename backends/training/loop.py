@@ -228,8 +228,8 @@ class _Trainer:
             )
         )
         self.started = time.perf_counter()
-        self.window_start, self.window_steps = self.started, 0
-        self.window_samples, self.samples_seen = 0, 0
+        self._restart_window()
+        self.samples_seen = 0
         self.pending_losses: list[torch.Tensor] = []
         self.last_report = self.started
         self.last_histogram, self.last_histogram_step = -math.inf, 0
@@ -349,7 +349,7 @@ class _Trainer:
             while self.control.paused and not self.control.stopped:
                 self.control.wait_while_paused()
                 self._apply_learning_rate()
-            self.window_start, self.window_steps, self.window_samples = time.perf_counter(), 0, 0
+            self._restart_window()  # a pause is not training time
             if not self.control.stopped:
                 self.emit(Resumed(self.step, self._learning_rate()))
         self._apply_learning_rate()
@@ -395,8 +395,10 @@ class _Trainer:
         self, epoch: int, first_step: int, losses: np.ndarray, grad_norms: dict[str, np.ndarray]
     ) -> None:
         now = time.perf_counter()
-        rate = self.window_samples / max(now - self.window_start, 1e-9)
-        self.window_start, self.window_steps, self.window_samples, self.last_report = now, 0, 0, now
+        wall = max(now - self.window_start, 1e-9)
+        rate, cpu_cores = self.window_samples / wall, (time.process_time() - self.window_cpu) / wall
+        self._restart_window()
+        self.last_report = now
         last_step = first_step + len(losses) - 1
         done = last_step / max(self.total_steps, 1)
         self.emit(
@@ -410,8 +412,14 @@ class _Trainer:
                 samples_per_second=rate,
                 eta_seconds=self._eta(),
                 fraction_done=done,
+                cpu_cores=cpu_cores,
             )
         )
+
+    def _restart_window(self) -> None:
+        """Start measuring the next report's rate and CPU use from now."""
+        self.window_start, self.window_steps, self.window_samples = time.perf_counter(), 0, 0
+        self.window_cpu = time.process_time()
 
     def _eta(self) -> float:
         elapsed = time.perf_counter() - self.started

@@ -45,6 +45,9 @@ class SteadyClock:
         self.now += 0.001
         return self.now
 
+    def process_time(self) -> float:
+        return self.now * 0.5  # the process used half a core throughout
+
 
 def test_progress_is_aggregated_and_covers_every_step_once(monkeypatch) -> None:
     monkeypatch.setattr(loop, "time", SteadyClock())
@@ -67,6 +70,7 @@ def test_progress_is_aggregated_and_covers_every_step_once(monkeypatch) -> None:
         assert all(len(norms) == len(event.steps) for norms in event.grad_norms.values())
         assert event.fraction_done == pytest.approx(event.steps[-1] / total)
         assert event.samples_per_second > 0
+        assert event.cpu_cores == pytest.approx(0.5)  # CPU seconds per wall second, from the clocks
     assert progress[-1].fraction_done == pytest.approx(1.0)
     # The per-epoch training loss is the sample-weighted mean of that epoch's step losses.
     n = started.train_samples
@@ -83,6 +87,16 @@ def test_progress_reports_follow_the_real_clock() -> None:
     progress = of_type(events, ev.Progress)
     assert 2 <= len(progress) <= elapsed / 0.2 + 2 + 1  # per interval, plus one per epoch's end
     assert step_losses(events)[0].tolist() == list(range(1, len(step_losses(events)[0]) + 1))
+
+
+def test_progress_reports_the_cpu_the_process_used() -> None:
+    wall, cpu = time.perf_counter(), time.process_time()
+    _, events = run(blobs(samples=400), epochs=3, batch_size=2, report_interval=0.05)
+    whole_run = (time.process_time() - cpu) / (time.perf_counter() - wall)
+    loads = [e.cpu_cores for e in of_type(events, ev.Progress)]
+    # One intra-op thread: at most about one core, and on average what the whole run used.
+    assert all(0.0 <= load <= 1.5 for load in loads), loads
+    assert np.mean(loads) == pytest.approx(whole_run, abs=0.3)
 
 
 def test_grad_norms_per_layer_match_a_manual_backward_pass() -> None:

@@ -5,7 +5,7 @@ with the pace switched off and on, each run next to a headless run of the same p
 
 While the training process leaves less than half a core free, the plots keep to a small
 CPU budget (about a frame a second; designer/training/pacing.py). This bench switches
-that rule off (`pacing.SPARE_CORES` below any load) and on, in one window and in turns,
+that rule off (`load.SPARE_CORES` below any load) and on, in one window and in turns,
 and prints for each: the window process's CPU (all its threads, in cores), the loss
 plot's frames a second, and the median of the paired window / headless throughput ratios
 with their range. On a machine with cores to spare both rows should read the same.
@@ -68,9 +68,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=50)
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import designer.training.pacing as pacing
+    import backends.training.load as load
 
-    app_default = pacing.SPARE_CORES
+    app_default = load.SPARE_CORES
     app = make_app()
     window = make_window()
     panel = window.training.panel
@@ -81,9 +81,9 @@ def main() -> None:
     for turn in range(args.runs):
         order = list(SETTINGS.items()) if turn % 2 == 0 else list(reversed(SETTINGS.items()))
         for name, spare in order:  # alternating which goes first, so drift hits both alike
-            pacing.SPARE_CORES = app_default if spare is None else spare
+            load.SPARE_CORES = app_default if spare is None else spare
             rows[name].append(measure(app, window, headless))
-    pacing.SPARE_CORES = app_default
+    load.SPARE_CORES = app_default
     headless.close()
     window.controller.undo_stack.setClean()
     panel.shutdown()

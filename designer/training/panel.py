@@ -75,6 +75,7 @@ def device_choices(found: list[str]) -> list[tuple[str, str]]:
 
 
 GAUGE_INTERVAL = 0.25  # seconds between gradient-gauge updates on the canvas
+FULL_MACHINE_GAUGE_INTERVAL = 1.0  # the same while the run keeps the machine full
 
 
 class TrainingPanel(QWidget):
@@ -353,6 +354,7 @@ class TrainingPanel(QWidget):
                 self._on_event(event)
 
     def _on_event(self, event: object) -> None:
+        self.run_status.set_full_machine(self.runner.load.full)
         self.run_status.show_event(event)
         if isinstance(event, ev.RunStarted):
             self.run_started = event
@@ -381,7 +383,8 @@ class TrainingPanel(QWidget):
         now = time.monotonic()
         # The canvas gauges are read by eye: a few updates a second suffice, and each one
         # re-renders the cards, which competes with training for the interpreter.
-        if levels and now - self._last_levels >= GAUGE_INTERVAL:
+        interval = FULL_MACHINE_GAUGE_INTERVAL if self.runner.load.full else GAUGE_INTERVAL
+        if levels and now - self._last_levels >= interval:
             self._last_levels = now
             self.gradient_levels.emit(levels)
 

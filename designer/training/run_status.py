@@ -12,6 +12,7 @@ STEPS = 1000  # progress bar resolution: 0.1 %
 # The bar and its line change at most this often: faster is unreadable, and QProgressBar
 # repaints itself (and the panel behind it) at once on every new value.
 PROGRESS_INTERVAL_MS = 200
+FULL_MACHINE_INTERVAL_MS = 1000  # while the run keeps the machine full (backends/training/load.py)
 ENDINGS = {"completed": "Completed", "stopped": "Stopped", "early stopping": "Stopped early"}
 
 
@@ -38,6 +39,10 @@ class RunStatus(QWidget):
         self._cooldown.setSingleShot(True)
         self._cooldown.setInterval(PROGRESS_INTERVAL_MS)
         self._cooldown.timeout.connect(self._show_waiting)
+
+    def set_full_machine(self, full: bool) -> None:
+        """Change at most once a second while the run leaves the machine no core to spare."""
+        self._cooldown.setInterval(FULL_MACHINE_INTERVAL_MS if full else PROGRESS_INTERVAL_MS)
 
     def say(self, words: str) -> None:
         self.label.setText(words)

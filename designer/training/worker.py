@@ -25,7 +25,8 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
 from backends.training.client import TrainingProcess  # no torch: that loads in the child
 from backends.training.control import TrainingControl
-from backends.training.events import REPORT_INTERVAL, Failed
+from backends.training.events import REPORT_INTERVAL, Failed, Progress
+from backends.training.load import TrainerLoad
 from backends.training.protocol import RunSummary, TrainRequest
 from nodes.graph import GraphDocument
 from nodes.project import to_dict
@@ -34,6 +35,7 @@ from nodes.training_settings import TrainingSettings
 SHUTDOWN_WAIT_S = 10.0  # a stop takes effect within one batch; an import of torch cannot be cut short
 SAVE_WAIT_S = 60.0  # writing a weights file
 MAILBOX_HZ = 25  # deliveries of events to the GUI thread per second, at most
+FULL_MACHINE_MAILBOX_HZ = 2  # the same while the run keeps the machine full (training/load.py)
 
 
 class EventMailbox:
@@ -80,6 +82,7 @@ class TrainingRunner(QObject):
         self._devices: list[str] | None = None
         self._probing = False
         self._mailbox = EventMailbox()
+        self.load = TrainerLoad()  # of the current run, from its progress reports
         self._saves: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self._last_delivery = 0.0
         self._delivery_timer = QTimer(self)
@@ -159,6 +162,7 @@ class TrainingRunner(QObject):
             views,
         )
         self._run = _Run(TrainingControl())
+        self.load.forget()
         if not process.send(("train", request)):
             self._mailbox.put((self._generation, "exited", None))  # reported like any other end
             self._on_mail()
@@ -231,7 +235,8 @@ class TrainingRunner(QObject):
     def _on_mail(self) -> None:
         if self._delivery_timer.isActive():
             return  # a delivery is already due; it takes this message too
-        wait = self._last_delivery + 1.0 / MAILBOX_HZ - time.monotonic()
+        rate = FULL_MACHINE_MAILBOX_HZ if self.load.full else MAILBOX_HZ
+        wait = self._last_delivery + 1.0 / rate - time.monotonic()
         if wait <= 0:
             self._deliver()
         else:
@@ -247,6 +252,9 @@ class TrainingRunner(QObject):
             kind = message[0]
             if kind == "events":
                 batch.extend(message[1])
+                for event in message[1]:
+                    if isinstance(event, Progress):
+                        self.load.note(event.cpu_cores)
             elif kind == "done":
                 self._end_run(batch, message[1])
                 batch = []
@@ -264,6 +272,7 @@ class TrainingRunner(QObject):
             self.events.emit(batch)
         if self._run is not None:
             self._run = None
+            self.load.forget()
             self.done.emit(summary)
 
     def _process_ended(self, batch: list[object], code: int | None) -> None:

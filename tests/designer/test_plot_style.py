@@ -63,7 +63,7 @@ def spin(seconds: float) -> None:
 def test_a_full_machine_slows_the_plots_to_about_a_frame_a_second(qtbot) -> None:
     timer = QTimer()
     pacer = FramePacer(timer, fastest_ms=40, slowest_ms=200, budget=0.1)
-    pacer.cores = 2
+    pacer.load.cores = 2
     normal = []
     for _ in range(12):  # drawing takes the whole GUI thread: far over any budget
         pacer.tick()
@@ -71,28 +71,28 @@ def test_a_full_machine_slows_the_plots_to_about_a_frame_a_second(qtbot) -> None
         normal.append(pacer.interval_ms)
     assert normal[-1] == 200  # five frames a second at the slowest, while cores are spare
     pacer.note_trainer_load(1.97)  # the trainer keeps both cores busy
-    assert pacer.machine_full and pacer.budget == FULL_MACHINE_BUDGET
+    assert pacer.load.full and pacer.budget == FULL_MACHINE_BUDGET
     for _ in range(12):
         pacer.tick()
         spin(0.01)
     assert pacer.interval_ms == FULL_MACHINE_SLOWEST_MS
     pacer.forget_trainer_load()  # the run ended
-    assert not pacer.machine_full and pacer.budget == 0.1 and pacer.interval_ms == 200
+    assert not pacer.load.full and pacer.budget == 0.1 and pacer.interval_ms == 200
 
 
 def test_one_busy_report_does_not_make_a_full_machine(qtbot) -> None:
     pacer = FramePacer(QTimer(), budget=0.1)
-    pacer.cores = 2
+    pacer.load.cores = 2
     pacer.note_trainer_load(1.0)  # a single-threaded trainer leaves a core to the window
-    assert not pacer.machine_full
+    assert not pacer.load.full
     pacer.note_trainer_load(1.95)  # one busy tenth of a second
-    assert not pacer.machine_full and pacer.budget == 0.1
+    assert not pacer.load.full and pacer.budget == 0.1
     for _ in range(5):
         pacer.note_trainer_load(1.95)
-    assert pacer.machine_full
+    assert pacer.load.full
     for _ in range(5):
         pacer.note_trainer_load(1.0)
-    assert not pacer.machine_full and pacer.budget == 0.1
+    assert not pacer.load.full and pacer.budget == 0.1
 
 
 def test_the_plots_learn_the_trainer_load_from_its_reports_and_forget_it_at_the_end(qtbot) -> None:
@@ -109,13 +109,13 @@ def test_the_plots_learn_the_trainer_load_from_its_reports_and_forget_it_at_the_
         samples_per_second=1000.0,
         eta_seconds=5.0,
         fraction_done=0.5,
-        cpu_cores=float(pacer.cores),
+        cpu_cores=float(pacer.load.cores),
     )
     for _ in range(3):
         plots.handle(busy)
-    assert pacer.machine_full and pacer.slowest_ms == FULL_MACHINE_SLOWEST_MS
+    assert pacer.load.full and pacer.slowest_ms == FULL_MACHINE_SLOWEST_MS
     plots.handle(ev.Finished("completed", 1, 2, {}, None, [], 1.0))
-    assert not pacer.machine_full and pacer.slowest_ms < FULL_MACHINE_SLOWEST_MS
+    assert not pacer.load.full and pacer.slowest_ms < FULL_MACHINE_SLOWEST_MS
 
 
 def test_a_title_is_set_only_when_its_words_or_colour_change(qtbot) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from backends.training import events as ev
-from designer.training.run_status import PROGRESS_INTERVAL_MS, STEPS, RunStatus
+from designer.training.run_status import FULL_MACHINE_INTERVAL_MS, PROGRESS_INTERVAL_MS, STEPS, RunStatus
 
 pytestmark = pytest.mark.gui
 
@@ -72,3 +72,16 @@ def test_pausing_shows_where_the_run_stands(qtbot: Any, status: RunStatus) -> No
     status.show_event(progress(2, 0.6))
     status.show_event(ev.Paused(step=40))
     assert status.progress.value() == round(0.6 * STEPS) and status.progress.format().startswith("epoch 2/3")
+
+
+def test_on_a_full_machine_the_bar_changes_about_once_a_second(qtbot: Any, status: RunStatus) -> None:
+    status.set_full_machine(True)
+    status.show_event(progress(1, 0.1))  # the first shows at once
+    status.show_event(progress(1, 0.2))
+    qtbot.wait(PROGRESS_INTERVAL_MS * 2)
+    assert status.progress.value() == round(0.1 * STEPS)  # the normal pace would have shown 0.2
+    qtbot.waitUntil(
+        lambda: status.progress.value() == round(0.2 * STEPS), timeout=FULL_MACHINE_INTERVAL_MS * 3
+    )
+    status.show_event(finished())  # the end never waits
+    assert status.progress.format() == "completed"

@@ -42,7 +42,9 @@ class RunStatus(QWidget):
 
     def set_full_machine(self, full: bool) -> None:
         """Change at most once a second while the run leaves the machine no core to spare."""
-        self._cooldown.setInterval(FULL_MACHINE_INTERVAL_MS if full else PROGRESS_INTERVAL_MS)
+        interval = FULL_MACHINE_INTERVAL_MS if full else PROGRESS_INTERVAL_MS
+        if self._cooldown.interval() != interval:  # (setting it restarts a running timer)
+            self._cooldown.setInterval(interval)
 
     def say(self, words: str) -> None:
         self.label.setText(words)

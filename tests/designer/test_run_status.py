@@ -85,3 +85,12 @@ def test_on_a_full_machine_the_bar_changes_about_once_a_second(qtbot: Any, statu
     )
     status.show_event(finished())  # the end never waits
     assert status.progress.format() == "completed"
+
+
+def test_the_bar_keeps_moving_while_progress_streams_in(qtbot: Any, status: RunStatus) -> None:
+    # As the panel feeds it: the pace is confirmed before every event, ten events a second.
+    for index in range(1, 11):
+        status.set_full_machine(False)
+        status.show_event(progress(1, index / 100))
+        qtbot.wait(100)
+    assert status.progress.value() >= round(0.08 * STEPS)  # within about two intervals of the newest

@@ -20,7 +20,7 @@ from backends.training.load import TrainerLoad, usable_cores
 
 MACHINE_SHARE = 0.05  # of all cores together
 BUDGET_RANGE = (0.1, 0.25)  # of one core: smooth enough on 2 cores, no more than needed on many
-FULL_MACHINE_BUDGET = 0.03  # of one core, event handling included (bench_gui: about 0.045 in all)
+FULL_MACHINE_BUDGET = 0.03  # of one core, event handling included (bench_pacing: the window 0.04 in all)
 FULL_MACHINE_SLOWEST_MS = 1000
 
 

@@ -382,7 +382,7 @@ class TrainingPanel(QWidget):
         }
         now = time.monotonic()
         # The canvas gauges are read by eye: a few updates a second suffice, and each one
-        # re-renders the cards, which competes with training for the interpreter.
+        # re-renders the cards, whose CPU a run that fills the machine would lose.
         interval = FULL_MACHINE_GAUGE_INTERVAL if self.runner.load.full else GAUGE_INTERVAL
         if levels and now - self._last_levels >= interval:
             self._last_levels = now

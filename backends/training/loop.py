@@ -348,7 +348,8 @@ class _Trainer:
             self.emit(Paused(self.step))
             while self.control.paused and not self.control.stopped:
                 self.control.wait_while_paused()
-                self._apply_learning_rate()
+            # Taken after the wait: a new rate sent just before "resume" must be in Resumed.
+            self._apply_learning_rate()
             self._restart_window()  # a pause is not training time
             if not self.control.stopped:
                 self.emit(Resumed(self.step, self._learning_rate()))

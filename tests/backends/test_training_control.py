@@ -245,3 +245,41 @@ def test_a_session_trains_on_another_thread_and_wait_returns_the_outcome() -> No
     assert outcome is running.outcome and outcome.finished.reason == "completed"
     assert recorder.threads and threading.get_ident() not in recorder.threads
     assert isinstance(recorder.events[0], ev.RunStarted) and recorder.events[-1] is outcome.finished
+
+
+class RateJustBeforeResume(TrainingControl):
+    """Sends a new rate and "resume" at the worst moment (found in CI): right after a paused
+    loop has looked for a pending rate, if it looks while paused, else after a few waits."""
+
+    waits = 0
+
+    def take_learning_rate(self) -> float | None:
+        value = super().take_learning_rate()
+        if self.paused:
+            self._rate_and_resume()
+        return value
+
+    def wait_while_paused(self, timeout: float = 0.1) -> None:
+        super().wait_while_paused(0.01)
+        self.waits += 1
+        if self.paused and self.waits >= 3:
+            self._rate_and_resume()
+
+    def _rate_and_resume(self) -> None:
+        self.set_learning_rate(0.0123)
+        self.resume()
+
+
+def test_a_rate_sent_just_before_resume_is_the_one_resumed_with() -> None:
+    control = RateJustBeforeResume()
+    events: list[Any] = []
+
+    def pause_once(event: Any) -> None:
+        events.append(event)
+        if isinstance(event, ev.Progress) and not of_type(events, ev.Paused):
+            control.pause()
+
+    job = TrainingJob(doc=blobs(samples=90), settings=settings(epochs=2, batch_size=30, seed=1))
+    run_training(job, pause_once, control)
+    (resumed,) = of_type(events, ev.Resumed)
+    assert resumed.learning_rate == pytest.approx(0.0123)

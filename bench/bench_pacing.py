@@ -1,11 +1,13 @@
-"""Does the plots' full-machine pace pay for itself? The widened CNN trained from the window
-with the pace switched off and on, each run next to a headless run of the same project.
+"""Does the window's full-machine pace pay for itself? The widened CNN trained from the
+window with the pace switched off and on, each run next to a headless run of the same project.
 
     python -m bench.bench_pacing [--runs 8] [--epochs 50]
 
-While the training process leaves less than half a core free, the plots keep to a small
-CPU budget (about a frame a second; designer/training/pacing.py). This bench switches
-that rule off (`load.SPARE_CORES` below any load) and on, in one window and in turns,
+While the training process leaves less than half a core free (backends/training/load.py),
+the window takes its events twice a second, the plots keep to a small CPU budget (about a
+frame a second), and the progress bar and canvas gauges change about once a second. This
+bench switches all of that off (`load.SPARE_CORES` below any load) and on, in one window
+and in turns,
 and prints for each: the window process's CPU (all its threads, in cores), the loss
 plot's frames a second, and the median of the paired window / headless throughput ratios
 with their range. On a machine with cores to spare both rows should read the same.

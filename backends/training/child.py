@@ -78,10 +78,11 @@ class _Child:
         try:
             self._serve_requests()
         finally:
-            # Free the tensors here, on the main thread. Had the reader thread dropped the
-            # last reference as the interpreter shut down, torch would have released the
-            # interpreter lock inside a tensor's destructor, and a daemon thread that asks
-            # for it back then is ended with a forced unwind that aborts the process.
+            # Free the tensors here, on the main thread. Had a daemon thread (the request
+            # reader or an event sender, both hold this object) dropped the last reference
+            # as the interpreter shut down, torch would have released the interpreter lock
+            # inside a tensor's destructor, and a daemon thread that asks for it back then
+            # is ended with a forced unwind that aborts the process.
             self.model = None
 
     def _serve_requests(self) -> None:
@@ -131,8 +132,6 @@ class _Batches:
     helper thread sends what has waited a whole window (say, the last epoch's results
     while the test split is evaluated)."""
 
-    PROMPT = (ev.RunStarted, ev.Paused, ev.Resumed, ev.Finished, ev.Failed)
-
     def __init__(self, send: Any) -> None:
         self.send = send
         self.waiting: list[Any] = []
@@ -148,7 +147,7 @@ class _Batches:
                 self.since = time.monotonic()
                 self.lock.notify()
             self.waiting.append(event)
-            if isinstance(event, self.PROMPT):
+            if isinstance(event, ev.PROMPT_EVENTS):
                 self._send_waiting()
 
     def close(self) -> None:

@@ -45,7 +45,7 @@ class Progress:
     fraction_done: float
     # CPU the training process used per second since the last report, all its threads
     # together (2.0: two cores kept busy). The window draws less when little is left over.
-    cpu_cores: float = 0.0
+    cores_used: float = 0.0
 
 
 @dataclass
@@ -144,3 +144,7 @@ Event = (
     | Finished
     | Failed
 )
+
+
+# Events the window must see at once: a run's start, pause, resume and end.
+PROMPT_EVENTS = (RunStarted, Paused, Resumed, Finished, Failed)

@@ -397,7 +397,7 @@ class _Trainer:
     ) -> None:
         now = time.perf_counter()
         wall = max(now - self.window_start, 1e-9)
-        rate, cpu_cores = self.window_samples / wall, (time.process_time() - self.window_cpu) / wall
+        rate, cores_used = self.window_samples / wall, (time.process_time() - self.window_cpu) / wall
         self._restart_window()
         self.last_report = now
         last_step = first_step + len(losses) - 1
@@ -413,7 +413,7 @@ class _Trainer:
                 samples_per_second=rate,
                 eta_seconds=self._eta(),
                 fraction_done=done,
-                cpu_cores=cpu_cores,
+                cores_used=cores_used,
             )
         )
 

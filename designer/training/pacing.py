@@ -32,29 +32,37 @@ def default_budget(cores: int | None = None) -> float:
 
 class FramePacer:
     def __init__(
-        self, timer: QTimer, fastest_ms: int = 40, slowest_ms: int = 200, budget: float | None = None
+        self,
+        timer: QTimer,
+        fastest_ms: int = 40,
+        slowest_ms: int = 200,
+        budget: float | None = None,
+        load: TrainerLoad | None = None,
     ) -> None:
-        self.timer, self.fastest_ms, self.slowest_ms = timer, fastest_ms, slowest_ms
-        self.budget = default_budget() if budget is None else budget
-        self._normal = (self.budget, slowest_ms)
-        self.load = TrainerLoad()
+        self.timer, self.fastest_ms = timer, fastest_ms
+        self.normal_budget = default_budget() if budget is None else budget
+        self.normal_slowest_ms = slowest_ms
+        self.load = load  # the run's, kept by whoever reads its reports (the runner)
         self.timer.setInterval(fastest_ms)
         self._wall: float | None = None
         self._cpu = 0.0
 
-    def note_trainer_load(self, cores_used: float) -> None:
-        """The training process's CPU use from a progress report (in cores)."""
-        self.load.note(cores_used)
-        full = self.load.full
-        self.budget, self.slowest_ms = (
-            (FULL_MACHINE_BUDGET, FULL_MACHINE_SLOWEST_MS) if full else self._normal
-        )
+    @property
+    def machine_full(self) -> bool:
+        return self.load is not None and self.load.full
 
-    def forget_trainer_load(self) -> None:
-        """No run (or a new one): back to the normal budget until reports say otherwise."""
-        self.load.forget()
-        self.budget, self.slowest_ms = self._normal
-        self.timer.setInterval(min(self.timer.interval(), self.slowest_ms))
+    @property
+    def budget(self) -> float:
+        return FULL_MACHINE_BUDGET if self.machine_full else self.normal_budget
+
+    @property
+    def slowest_ms(self) -> int:
+        return FULL_MACHINE_SLOWEST_MS if self.machine_full else self.normal_slowest_ms
+
+    def hurry(self) -> None:
+        """The next frame within the normal pace (say, the last of a run)."""
+        if self.timer.interval() > self.normal_slowest_ms:
+            self.timer.setInterval(self.normal_slowest_ms)
 
     @property
     def interval_ms(self) -> int:
@@ -65,7 +73,7 @@ class FramePacer:
         wall, cpu = time.perf_counter(), time.thread_time()
         if self._wall is not None and wall > self._wall:
             busy = (cpu - self._cpu) / (wall - self._wall)
-            interval = self.timer.interval()
+            interval = min(self.timer.interval(), self.slowest_ms)  # (the machine may have freed up)
             if busy > self.budget:
                 interval = min(self.slowest_ms, round(interval * 1.5))
             elif busy < self.budget / 2:

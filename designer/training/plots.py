@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from backends.training import events as ev  # numpy only, no torch
+from backends.training.load import TrainerLoad
 from designer.training import plot_style, text
 from designer.training.buffers import XY, Series, Smoother
 from designer.training.histogram_view import HistogramView
@@ -202,6 +203,10 @@ class TrainingPlots(QWidget):
         grid.setColumnStretch(1, 2)
         self.tabs.addTab(page, "Gradients && weights")
 
+    def follow_trainer_load(self, load: TrainerLoad) -> None:
+        """Draw less while the run this load describes keeps the machine full (pacing.py)."""
+        self._pacer.load = load
+
     def add_tab(self, widget: QWidget, title: str) -> None:
         self.tabs.addTab(widget, title)
 
@@ -211,7 +216,6 @@ class TrainingPlots(QWidget):
         """Forget the previous run's data (call before a new run starts)."""
         self._timer.stop()
         self._pacer.pause()
-        self._pacer.forget_trainer_load()
         for buffer in (self.step_loss, self.smoothed, self.epochs, self.train_loss, self.val_loss):
             buffer.clear()
         self.learning_rates.clear()
@@ -287,7 +291,6 @@ class TrainingPlots(QWidget):
                 self.grad_norms[name].extend(steps, _positive_or_nan(values))
         self.learning_rates.extend(steps[-1:], [event.learning_rate])
         self._dirty |= {"loss", "grad", "lr"}
-        self._pacer.note_trainer_load(event.cpu_cores)
 
     def _on_epoch(self, event: ev.EpochEnd) -> None:
         self.epochs.extend(event.epoch)
@@ -330,7 +333,7 @@ class TrainingPlots(QWidget):
         """The run is over: per-epoch plots shrink from the planned epochs to those run, every
         live plot drops the room it kept for data to come, and the last frame comes at the
         normal pace."""
-        self._pacer.forget_trainer_load()
+        self._pacer.hurry()
         last = max(int(self.epochs.values[-1]) if len(self.epochs) else 1, 1)
         for plot in (self.epoch_plot, self.metric_plot):  # (auto range spreads one point over ±150)
             plot.getPlotItem().setXRange(0.5, last + 0.5, padding=0.02)

@@ -23,6 +23,7 @@ class TrainingView(QWidget):
         super().__init__(parent)
         self.panel = TrainingPanel(controller, runner)
         self.plots = TrainingPlots()
+        self.plots.follow_trainer_load(self.panel.runner.load)
         self.runs = RunComparison(self.panel.runs)
         self.plots.add_tab(self.runs, "Runs")
         self.panel.run_starting.connect(self.plots.reset)

@@ -25,7 +25,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
 from backends.training.client import TrainingProcess  # no torch: that loads in the child
 from backends.training.control import TrainingControl
-from backends.training.events import REPORT_INTERVAL, Failed, Progress
+from backends.training.events import PROMPT_EVENTS, REPORT_INTERVAL, Failed, Paused, Progress
 from backends.training.load import TrainerLoad
 from backends.training.protocol import RunSummary, TrainRequest
 from nodes.graph import GraphDocument
@@ -44,16 +44,20 @@ class EventMailbox:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: list[tuple[Any, ...]] = []
+        self.urgent = False  # it holds a message that must not wait for the next delivery
 
-    def put(self, item: tuple[Any, ...]) -> bool:
-        """Add a message; True when the box was empty (the reader needs waking)."""
+    def put(self, item: tuple[Any, ...], urgent: bool = False) -> bool:
+        """Add a message; True when the GUI thread needs waking: the box was empty, or this
+        is its first urgent message."""
         with self._lock:
             self._items.append(item)
-            return len(self._items) == 1
+            wake = len(self._items) == 1 or (urgent and not self.urgent)
+            self.urgent = self.urgent or urgent
+            return wake
 
     def take(self) -> list[tuple[Any, ...]]:
         with self._lock:
-            items, self._items = self._items, []
+            items, self._items, self.urgent = self._items, [], False
         return items
 
 
@@ -109,7 +113,7 @@ class TrainingRunner(QObject):
             self._saves.put((generation, *message))  # an end of the process also ends a wait
             if message[0] == "saved":
                 return
-        if self._mailbox.put((generation, *message)):
+        if self._mailbox.put((generation, *message), urgent=_is_urgent(message)):
             with contextlib.suppress(RuntimeError):  # the runner was deleted; nobody is listening
                 self._mail.emit()
 
@@ -233,6 +237,10 @@ class TrainingRunner(QObject):
 
     @Slot()
     def _on_mail(self) -> None:
+        if self._mailbox.urgent:  # a run's start, pause, resume or end: show it now
+            self._delivery_timer.stop()
+            self._deliver()
+            return
         if self._delivery_timer.isActive():
             return  # a delivery is already due; it takes this message too
         rate = FULL_MACHINE_MAILBOX_HZ if self.load.full else MAILBOX_HZ
@@ -254,7 +262,9 @@ class TrainingRunner(QObject):
                 batch.extend(message[1])
                 for event in message[1]:
                     if isinstance(event, Progress):
-                        self.load.note(event.cpu_cores)
+                        self.load.note(event.cores_used)
+                    elif isinstance(event, Paused):
+                        self.load.forget()  # an idle trainer leaves the machine free
             elif kind == "done":
                 self._end_run(batch, message[1])
                 batch = []
@@ -288,6 +298,13 @@ class TrainingRunner(QObject):
             self._end_run([*batch, failed], RunSummary(failed=failed))
         elif batch:
             self.events.emit(batch)
+
+
+def _is_urgent(message: tuple[Any, ...]) -> bool:
+    """Anything but progress: a run's start, pause, resume or end, its summary, the process's end."""
+    if message[0] != "events":
+        return True
+    return any(isinstance(event, PROMPT_EVENTS) for event in message[1])
 
 
 # Processes not yet shut down: a script that ends without aboutToQuit must not leave them.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from backends.training import load
 from backends.training.load import TrainerLoad, usable_cores
 
 
@@ -22,17 +21,19 @@ def test_a_steady_load_is_full_when_less_than_half_a_core_is_left(
     trainer = TrainerLoad(cores=cores)
     for _ in range(20):
         trainer.note(used)
-    assert trainer.cores_used == pytest.approx(used)
+    assert trainer.cores_used == pytest.approx(used, rel=1e-3)
     assert trainer.full is full
-    assert (cores - used < load.SPARE_CORES) is full
 
 
 def test_one_busy_report_is_not_a_full_machine_and_a_new_run_starts_afresh() -> None:
     trainer = TrainerLoad(cores=2)
-    trainer.note(1.0)
-    trainer.note(2.0)  # a busy tenth of a second (say, an evaluation on both threads)
+    trainer.note(2.0)  # a busy first report (a warm-up) alone
     assert not trainer.full
     for _ in range(5):
+        trainer.note(1.0)  # a single-threaded trainer leaves a core free
+    trainer.note(2.0)  # a busy tenth of a second (say, an evaluation on both threads)
+    assert not trainer.full
+    for _ in range(6):
         trainer.note(2.0)
     assert trainer.full
     trainer.forget()

@@ -70,7 +70,7 @@ def test_progress_is_aggregated_and_covers_every_step_once(monkeypatch) -> None:
         assert all(len(norms) == len(event.steps) for norms in event.grad_norms.values())
         assert event.fraction_done == pytest.approx(event.steps[-1] / total)
         assert event.samples_per_second > 0
-        assert event.cpu_cores == pytest.approx(0.5)  # CPU seconds per wall second, from the clocks
+        assert event.cores_used == pytest.approx(0.5)  # CPU seconds per wall second, from the clocks
     assert progress[-1].fraction_done == pytest.approx(1.0)
     # The per-epoch training loss is the sample-weighted mean of that epoch's step losses.
     n = started.train_samples
@@ -93,7 +93,7 @@ def test_progress_reports_the_cpu_the_process_used() -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     _, events = run(blobs(samples=400), epochs=3, batch_size=2, report_interval=0.05)
     whole_run = (time.process_time() - cpu) / (time.perf_counter() - wall)
-    loads = [e.cpu_cores for e in of_type(events, ev.Progress)]
+    loads = [e.cores_used for e in of_type(events, ev.Progress)]
     # One intra-op thread: at most about one core, and on average what the whole run used.
     assert all(0.0 <= load <= 1.5 for load in loads), loads
     assert np.mean(loads) == pytest.approx(whole_run, abs=0.3)

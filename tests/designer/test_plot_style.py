@@ -6,14 +6,14 @@ import math
 import os
 import time
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 
-from backends.training import events as ev
+from backends.training.load import TrainerLoad
+from designer.controller import DocumentController
 from designer.training.pacing import FULL_MACHINE_BUDGET, FULL_MACHINE_SLOWEST_MS, FramePacer, default_budget
 from designer.training.plot_style import SparseLogAxis, make_plot, set_title
-from designer.training.plots import TrainingPlots
+from designer.training.view import TrainingView
 
 pytestmark = pytest.mark.gui
 
@@ -61,61 +61,42 @@ def spin(seconds: float) -> None:
 
 
 def test_a_full_machine_slows_the_plots_to_about_a_frame_a_second(qtbot) -> None:
-    timer = QTimer()
-    pacer = FramePacer(timer, fastest_ms=40, slowest_ms=200, budget=0.1)
-    pacer.load.cores = 2
+    load = TrainerLoad(cores=2)
+    pacer = FramePacer(QTimer(), fastest_ms=40, slowest_ms=200, budget=0.1, load=load)
     normal = []
     for _ in range(12):  # drawing takes the whole GUI thread: far over any budget
         pacer.tick()
         spin(0.01)
         normal.append(pacer.interval_ms)
     assert normal[-1] == 200  # five frames a second at the slowest, while cores are spare
-    pacer.note_trainer_load(1.97)  # the trainer keeps both cores busy
-    assert pacer.load.full and pacer.budget == FULL_MACHINE_BUDGET
+    for _ in range(8):
+        load.note(1.97)  # the trainer keeps both cores busy
+    assert pacer.machine_full and pacer.budget == FULL_MACHINE_BUDGET
     for _ in range(12):
         pacer.tick()
         spin(0.01)
     assert pacer.interval_ms == FULL_MACHINE_SLOWEST_MS
-    pacer.forget_trainer_load()  # the run ended
-    assert not pacer.load.full and pacer.budget == 0.1 and pacer.interval_ms == 200
+    load.forget()  # paused, or over: the next frame is back within the normal pace
+    pacer.tick()
+    assert not pacer.machine_full and pacer.budget == 0.1 and pacer.interval_ms <= 200
 
 
-def test_one_busy_report_does_not_make_a_full_machine(qtbot) -> None:
-    pacer = FramePacer(QTimer(), budget=0.1)
-    pacer.load.cores = 2
-    pacer.note_trainer_load(1.0)  # a single-threaded trainer leaves a core to the window
-    assert not pacer.load.full
-    pacer.note_trainer_load(1.95)  # one busy tenth of a second
-    assert not pacer.load.full and pacer.budget == 0.1
-    for _ in range(5):
-        pacer.note_trainer_load(1.95)
-    assert pacer.load.full
-    for _ in range(5):
-        pacer.note_trainer_load(1.0)
-    assert not pacer.load.full and pacer.budget == 0.1
+def test_the_end_of_a_run_hurries_the_next_frame(qtbot) -> None:
+    timer = QTimer()
+    pacer = FramePacer(timer, slowest_ms=200)
+    timer.setInterval(FULL_MACHINE_SLOWEST_MS)
+    pacer.hurry()
+    assert pacer.interval_ms == 200
 
 
-def test_the_plots_learn_the_trainer_load_from_its_reports_and_forget_it_at_the_end(qtbot) -> None:
-    plots = TrainingPlots()
-    qtbot.addWidget(plots)
-    pacer = plots._pacer
-    busy = ev.Progress(
-        epoch=1,
-        steps=np.array([1, 2]),
-        losses=np.array([0.7, 0.6]),
-        grad_norms={},
-        weight_norms={},
-        learning_rate=0.01,
-        samples_per_second=1000.0,
-        eta_seconds=5.0,
-        fraction_done=0.5,
-        cpu_cores=float(pacer.load.cores),
-    )
-    for _ in range(3):
-        plots.handle(busy)
-    assert pacer.load.full and pacer.slowest_ms == FULL_MACHINE_SLOWEST_MS
-    plots.handle(ev.Finished("completed", 1, 2, {}, None, [], 1.0))
-    assert not pacer.load.full and pacer.slowest_ms < FULL_MACHINE_SLOWEST_MS
+def test_the_window_plots_follow_the_runner_load(qtbot) -> None:
+    view = TrainingView(DocumentController())
+    qtbot.addWidget(view)
+    load = view.panel.runner.load
+    for _ in range(8):
+        load.note(float(load.cores))
+    assert view.plots._pacer.machine_full and view.plots._pacer.slowest_ms == FULL_MACHINE_SLOWEST_MS
+    view.panel.runner.shutdown()
 
 
 def test_a_title_is_set_only_when_its_words_or_colour_change(qtbot) -> None:

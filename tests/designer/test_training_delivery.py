@@ -17,7 +17,7 @@ from designer.training.worker import FULL_MACHINE_MAILBOX_HZ, MAILBOX_HZ, Traini
 pytestmark = pytest.mark.gui
 
 
-def progress(step: int, cpu_cores: float) -> ev.Progress:
+def progress(step: int, cores_used: float) -> ev.Progress:
     return ev.Progress(
         epoch=1,
         steps=np.array([step]),
@@ -28,19 +28,21 @@ def progress(step: int, cpu_cores: float) -> ev.Progress:
         samples_per_second=1000.0,
         eta_seconds=5.0,
         fraction_done=step / 1000,
-        cpu_cores=cpu_cores,
+        cores_used=cores_used,
     )
 
 
-def deliveries_in(qtbot: Any, cpu_cores: float, seconds: float = 1.5) -> tuple[int, list[object]]:
+def deliveries_in(qtbot: Any, cores_used: float, seconds: float = 1.5) -> tuple[int, list[object]]:
     runner = TrainingRunner()
     runner.load.cores = 2
+    for _ in range(10):  # the run has been going a while
+        runner.load.note(cores_used)
     batches: list[list[object]] = []
     runner.events.connect(batches.append)
 
     def reader() -> None:  # what the pipe's reader thread does: 40 messages a second
         for step in range(1, round(seconds * 40) + 1):
-            runner._on_message(runner._generation, ("events", [progress(step, cpu_cores)]))
+            runner._on_message(runner._generation, ("events", [progress(step, cores_used)]))
             time.sleep(1 / 40)
 
     thread = threading.Thread(target=reader)
@@ -51,11 +53,29 @@ def deliveries_in(qtbot: Any, cpu_cores: float, seconds: float = 1.5) -> tuple[i
 
 
 def test_events_come_often_while_cores_are_spare_and_seldom_on_a_full_machine(qtbot: Any) -> None:
-    spare, spare_events = deliveries_in(qtbot, cpu_cores=1.0)
-    full, full_events = deliveries_in(qtbot, cpu_cores=1.95)
-    assert spare >= 15  # most of the 60 messages wake the GUI thread on their own (at most 25 Hz)
+    spare, spare_events = deliveries_in(qtbot, cores_used=1.0)
+    full, full_events = deliveries_in(qtbot, cores_used=1.95)
+    assert spare >= 10  # many of the 60 messages wake the GUI thread on their own (at most 25 Hz)
     assert spare <= 1.5 * MAILBOX_HZ + 2
     assert full <= 1.5 * FULL_MACHINE_MAILBOX_HZ + 3  # about two a second, plus the first
     # Nothing is lost or reordered either way.
     for events in (spare_events, full_events):
         assert [e.steps[0] for e in events] == list(range(1, 61))
+
+
+def test_on_a_full_machine_a_pause_is_shown_at_once_and_ends_the_slow_pace(qtbot: Any) -> None:
+    runner = TrainingRunner()
+    runner.load.cores = 2
+    for _ in range(10):
+        runner.load.note(1.95)
+    seen: list[object] = []
+    runner.events.connect(seen.extend)
+    runner._on_message(runner._generation, ("events", [progress(1, 1.95)]))
+    qtbot.waitUntil(lambda: len(seen) == 1, timeout=2000)  # the first after a quiet spell: at once
+    runner._on_message(runner._generation, ("events", [progress(2, 1.95)]))  # waits ~0.5 s
+    started = time.monotonic()
+    runner._on_message(runner._generation, ("events", [ev.Paused(step=2)]))
+    qtbot.waitUntil(lambda: any(isinstance(e, ev.Paused) for e in seen), timeout=2000)
+    assert time.monotonic() - started < 0.5 / 2  # not held for the full-machine pace
+    assert [type(e).__name__ for e in seen] == ["Progress", "Progress", "Paused"]
+    assert not runner.load.full  # a paused trainer leaves the machine free

@@ -247,6 +247,7 @@ class TrainingPanel(QWidget):
             self.blocker.hint.setVisible(bool(extra))
         else:
             self.blocker.hide()
+        self.run_status.set_ready(not blockers)
         self._update_buttons()
 
     @Slot(object)

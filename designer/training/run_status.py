@@ -13,6 +13,8 @@ STEPS = 1000  # progress bar resolution: 0.1 %
 # repaints itself (and the panel behind it) at once on every new value.
 PROGRESS_INTERVAL_MS = 200
 FULL_MACHINE_INTERVAL_MS = 1000  # while the run keeps the machine full (backends/training/load.py)
+READY = "Press Train to train this network."
+BLOCKED = "Fix what the note above names, then press Train."
 ENDINGS = {"completed": "Completed", "stopped": "Stopped", "early stopping": "Stopped early"}
 
 
@@ -34,6 +36,7 @@ class RunStatus(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.label)
         self.epochs = 0
+        self._introduced: str | None = None  # the description shown, until a run begins
         self._waiting: ev.Progress | None = None  # the newest progress not shown yet
         self._cooldown = QTimer(self)
         self._cooldown.setSingleShot(True)
@@ -49,16 +52,24 @@ class RunStatus(QWidget):
     def say(self, words: str) -> None:
         self.label.setText(words)
 
-    def introduce(self, description: str) -> None:
-        """Before any run: what the open network is about (an example says what to try)."""
+    def introduce(self, description: str, ready: bool = True) -> None:
+        """Before any run: what the open network is about (an example says what to try),
+        and what to do next: train it, or first fix what stops it from training."""
         self.progress.setValue(0)
         self.progress.setFormat("not started")
+        self._introduced = description
         text = description.strip()
-        if "Train" not in text:
-            text = (text + "\n" if text else "") + "Press Train to train this network."
+        if not ready or "Train" not in text:  # (an example's own words may say "press Train")
+            text = (text + "\n" if text else "") + (READY if ready else BLOCKED)
         self.say(text)
 
+    def set_ready(self, ready: bool) -> None:
+        """Whether the network can train now; changes the words only while no run has begun."""
+        if self._introduced is not None:
+            self.introduce(self._introduced, ready)
+
     def starting(self) -> None:
+        self._introduced = None
         self.epochs = 0
         self._waiting = None
         self.progress.setValue(0)

@@ -25,6 +25,7 @@ from designer.controller import DocumentController
 from designer.training import text
 from designer.training.panel import device_choices
 from designer.training.run_diff import describe_changes, run_label, setup_of
+from designer.training.run_status import BLOCKED, READY
 from designer.training.view import TrainingView
 from nodes import project
 from nodes.graph import GraphDocument
@@ -319,9 +320,12 @@ def test_a_graph_without_optimizer_cannot_train_and_says_why(qtbot: Any, views: 
     assert not panel.blocker.isHidden()
     assert panel.blocker.message.text() == blockers[0].message[:1].upper() + blockers[0].message[1:]
     assert panel.train() is False and not panel.runner.running
+    # The words under the banner point at it, not at the greyed-out Train button.
+    assert READY not in panel.status.text() and BLOCKED in panel.status.text()
     panel.controller.undo_stack.undo()
     qtbot.waitUntil(panel.train_button.isEnabled)
     assert panel.blocker.isHidden()
+    assert BLOCKED not in panel.status.text()
 
 
 def sine_document(lr: float) -> GraphDocument:

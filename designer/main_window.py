@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPointF, QRectF, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from designer import file_actions
+from designer.canvas import style as st
+from designer.canvas.node_item import NodeItem
 from designer.canvas.scene import GraphScene
 from designer.canvas.view import CanvasView
 from designer.code_view import CodeView
@@ -225,14 +227,25 @@ class MainWindow(QMainWindow):
     def add_node_at_center(self, type_id: str) -> str | None:
         """Palette double-click: beside the selected node, else mid-view, never on top of a card."""
         selected = self.scene.selected_node_ids()
-        if len(selected) == 1:
-            x, y = self.controller.doc.node(selected[0]).position
-            spot = QPointF(x + 190, y)
+        item = self.scene.node_item(selected[0]) if len(selected) == 1 else None
+        if item is not None:
+            # drop_node centres the new card on the spot: leave a wire's length after the
+            # selected card's right edge (as the examples space their cards).
+            card = item.sceneBoundingRect()
+            spot = QPointF(card.right() + st.CARD_GAP + st.NODE_WIDTH / 2, card.top() + st.HEADER_HEIGHT)
         else:
             spot = QPointF(self.view.mapToScene(self.view.viewport().rect().center()))
-        while self.scene.node_item_at(spot) is not None or self.scene.node_item_at(spot + QPointF(60, 30)):
-            spot += QPointF(40, 40)
+        for _ in range(100):  # the first free place below, if that one is taken
+            if not self._cards_near(spot):
+                break
+            spot += QPointF(0, 2 * st.GRID)
         return self.view.drop_node(type_id, spot)
+
+    def _cards_near(self, spot: QPointF) -> bool:
+        """Whether a new card centred at `spot` (as drop_node places it) would touch a card."""
+        room = QRectF(spot.x() - st.NODE_WIDTH / 2, spot.y() - st.HEADER_HEIGHT, st.NODE_WIDTH, 100)
+        room.adjust(-st.GRID, -st.GRID, 2 * st.GRID, st.GRID)  # (cards may be a little wider)
+        return any(isinstance(item, NodeItem) for item in self.scene.items(room))
 
     def focus_node(self, node_id: str) -> None:
         if node_id in self.controller.doc:

@@ -20,6 +20,7 @@ GRID = 20  # scene units between grid lines; node positions snap to it
 # Card geometry (scene units). Examples place nodes 190 apart, so a card of 136 leaves
 # 54 for the wire and its shape label.
 NODE_WIDTH = 136
+CARD_GAP = 54  # between a card and the next in a row: room for the wire and its label
 HEADER_HEIGHT = 22
 ROW_HEIGHT = 16  # one line of body text, and the spacing of ports
 PAD = 8  # inner margin left and right

@@ -220,6 +220,19 @@ def test_palette_double_click_adds_a_node_at_the_view_centre(qtbot: Any, window:
     assert window.inspector.node_id == new
 
 
+def test_a_node_added_beside_the_selected_card_does_not_cover_it(qtbot: Any, window: MainWindow) -> None:
+    # Found in a newcomer trial: the new card landed on the selected card's output ports.
+    window.scene.select_node(HIDDEN)
+    selected = window.scene.node_item(HIDDEN).sceneBoundingRect()
+    new = window.add_node_at_center("Dropout")
+    assert new is not None
+    card = window.scene.node_item(new).sceneBoundingRect()
+    assert not card.intersects(selected)
+    assert card.left() >= selected.right() + GRID  # room for a wire between them
+    others = [window.scene.node_item(n.id) for n in window.controller.doc.nodes() if n.id != new]
+    assert not any(item.sceneBoundingRect().intersects(card) for item in others)
+
+
 def test_dropping_onto_a_wire_inserts_the_node(qtbot: Any, window: MainWindow) -> None:
     edge = Edge(HIDDEN, "out", TANH, "in")
     wire = window.scene.wire_item(edge)

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pytest
 
 from backends.training import events as ev
 from designer.training.run_status import FULL_MACHINE_INTERVAL_MS, PROGRESS_INTERVAL_MS, STEPS, RunStatus
+from tests.designer.progress_events import progress
 
 pytestmark = pytest.mark.gui
-
-
-def progress(epoch: int, fraction: float) -> ev.Progress:
-    return ev.Progress(
-        epoch=epoch,
-        steps=np.array([1]),
-        losses=np.array([0.5]),
-        grad_norms={},
-        weight_norms={},
-        learning_rate=0.01,
-        samples_per_second=1000.0,
-        eta_seconds=5.0,
-        fraction_done=fraction,
-    )
 
 
 def finished(reason: str = "completed") -> ev.Finished:

@@ -8,28 +8,13 @@ import threading
 import time
 from typing import Any
 
-import numpy as np
 import pytest
 
 from backends.training import events as ev
 from designer.training.worker import FULL_MACHINE_MAILBOX_HZ, MAILBOX_HZ, TrainingRunner
+from tests.designer.progress_events import progress
 
 pytestmark = pytest.mark.gui
-
-
-def progress(step: int, cores_used: float) -> ev.Progress:
-    return ev.Progress(
-        epoch=1,
-        steps=np.array([step]),
-        losses=np.array([0.5]),
-        grad_norms={},
-        weight_norms={},
-        learning_rate=0.01,
-        samples_per_second=1000.0,
-        eta_seconds=5.0,
-        fraction_done=step / 1000,
-        cores_used=cores_used,
-    )
 
 
 def deliveries_in(qtbot: Any, cores_used: float, seconds: float = 1.5) -> tuple[int, list[object]]:
@@ -42,7 +27,10 @@ def deliveries_in(qtbot: Any, cores_used: float, seconds: float = 1.5) -> tuple[
 
     def reader() -> None:  # what the pipe's reader thread does: 40 messages a second
         for step in range(1, round(seconds * 40) + 1):
-            runner._on_message(runner._generation, ("events", [progress(step, cores_used)]))
+            runner._on_message(
+                runner._generation,
+                ("events", [progress(step=step, fraction=step / 1000, cores_used=cores_used)]),
+            )
             time.sleep(1 / 40)
 
     thread = threading.Thread(target=reader)
@@ -70,9 +58,9 @@ def test_on_a_full_machine_a_pause_is_shown_at_once_and_ends_the_slow_pace(qtbot
         runner.load.note(1.95)
     seen: list[object] = []
     runner.events.connect(seen.extend)
-    runner._on_message(runner._generation, ("events", [progress(1, 1.95)]))
+    runner._on_message(runner._generation, ("events", [progress(step=1, cores_used=1.95)]))
     qtbot.waitUntil(lambda: len(seen) == 1, timeout=2000)  # the first after a quiet spell: at once
-    runner._on_message(runner._generation, ("events", [progress(2, 1.95)]))  # waits ~0.5 s
+    runner._on_message(runner._generation, ("events", [progress(step=2, cores_used=1.95)]))  # waits ~0.5 s
     started = time.monotonic()
     runner._on_message(runner._generation, ("events", [ev.Paused(step=2)]))
     qtbot.waitUntil(lambda: any(isinstance(e, ev.Paused) for e in seen), timeout=2000)

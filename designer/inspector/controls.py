@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QValidator, QWheelEvent
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QSpinBox, QWidget
 
 from nodes.params import FloatParam, IntParam, ParamError
@@ -50,7 +50,14 @@ def format_float(value: float) -> str:
 
 class IntSpin(QSpinBox):
     """A spin box that accepts any typed whole number (so out-of-range input can be
-    explained, not silently clamped) while its arrows stay inside the allowed range."""
+    explained, not silently clamped) while its arrows stay inside the allowed range.
+
+    Text that is no whole number ("2.5", "1e3") is kept while typing and handed to
+    `refused` on Enter or focus-out; a plain QSpinBox drops the "." and "e" keystrokes,
+    so "2.5" would silently become 25.
+    """
+
+    refused = Signal(str)  # the text given up on; the box shows its previous value again
 
     def __init__(self, param: IntParam, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +71,19 @@ class IntSpin(QSpinBox):
     def wheelEvent(self, event: QWheelEvent) -> None:
         if not wheel_ignored(self, event):
             super().wheelEvent(event)
+
+    def validate(self, text: str, pos: int) -> object:
+        judged = super().validate(text, pos)
+        state = judged[0] if isinstance(judged, tuple) else judged
+        if state == QValidator.State.Invalid and text.strip():
+            return QValidator.State.Intermediate, text, pos  # keep it, refuse it on commit
+        return judged
+
+    def fixup(self, text: str) -> str:
+        # Called with text that is no value as the edit ends; the box then reverts.
+        if text.strip():
+            self.refused.emit(text.strip())
+        return text
 
     def stepBy(self, steps: int) -> None:
         start = self.value() if self.lo <= self.value() <= self.hi else self.lo

@@ -165,14 +165,17 @@ class ParamEditor(QWidget):
         try:
             value = self.param.coerce(raw)
         except ParamError as exc:
-            # Say what still applies, so refused text in the field is not mistaken for the value.
-            kept = getattr(self, "_document_value", self.param.default)
-            shown = "auto" if kept is None else kept
-            self.show_error(str(exc))
-            self.message.setText(f"{exc}; still {shown}")
+            self._refuse(str(exc))
             return
         self.show_error(None)
         self.committed.emit(value)
+
+    def _refuse(self, reason: str) -> None:
+        # Say what still applies, so refused text in the field is not mistaken for the value.
+        kept = getattr(self, "_document_value", self.param.default)
+        shown = "auto" if kept is None else kept
+        self.show_error(reason)
+        self.message.setText(f"{reason}; still {shown}")
 
     def _show_help(self) -> None:
         self.message.setStyleSheet(f"color: {muted_color(self).name()};")
@@ -187,6 +190,7 @@ class IntEditor(ParamEditor):
         super().__init__(param, parent)
         self.spin = IntSpin(param, self)
         self.spin.valueChanged.connect(self._on_spin)
+        self.spin.refused.connect(self._on_refused)
         self.row.addWidget(self.spin, 1)
         self.auto: QCheckBox | None = None
         self._last_number = param.default if isinstance(param.default, int) else max(_lo(param), 1)
@@ -225,6 +229,15 @@ class IntEditor(ParamEditor):
 
     def _on_spin(self, value: int) -> None:
         self._commit(value)
+
+    def _on_refused(self, text: str) -> None:
+        try:
+            self.param.coerce(text)
+        except ParamError:
+            self._commit(text)  # explains the refusal in the parameter's own words
+            return
+        # A whole number the declaration allows but a spin box cannot hold (C int).
+        self._refuse(f"{self.param.error_name} must be at most {self.spin.hi}, got {text}")
 
     def _on_auto(self, checked: bool) -> None:
         if checked:

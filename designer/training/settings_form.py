@@ -11,18 +11,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QValidator
+from PySide6.QtGui import QColor, QValidator
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QSpinBox,
+    QLabel,
     QToolButton,
     QWidget,
 )
 
+from designer.canvas.style import current_style
+from designer.inspector.controls import IntSpin
 from nodes.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param
 from nodes.training_settings import TRAINING_PARAMS, TrainingSettings
 
@@ -81,9 +82,19 @@ class SettingsForm(QWidget):
             editor.setToolTip(param.help[:1].upper() + param.help[1:] if param.help else "")
             editor.setObjectName(f"training-{name}")
             self.editors[name] = editor
-            layout.addRow(LABELS.get(name, param.display_name.capitalize()), editor)
+            layout.addRow(self._label(name), editor)
         self.more_toggle.setVisible(bool(advanced))
+        # Typed text a setting cannot take is explained here, under the rows, until the next edit.
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setObjectName("training-settings-problem")
+        layout.addRow(self.problem)
+        self.show_problem(None)
         self._update_visible()
+
+    @staticmethod
+    def _label(name: str) -> str:
+        return LABELS.get(name, PARAMS[name].display_name.capitalize())
 
     def _toggle_more(self, shown: bool) -> None:
         self.more_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
@@ -102,9 +113,10 @@ class SettingsForm(QWidget):
                 combo.addItem(choice, choice)
             combo.activated.connect(lambda _i, n=param.name, c=combo: self._emit(n, c.currentData()))
             return combo
+        spin: IntSpin | CompactDoubleSpinBox
         if isinstance(param, IntParam):
-            spin: QAbstractSpinBox = QSpinBox()
-            spin.setRange(param.minimum or 0, param.maximum if param.maximum is not None else 2**31 - 1)
+            spin = IntSpin(param)
+            spin.setRange(spin.lo, spin.hi)  # no "auto" here: text outside is refused, not clamped
             spin.setGroupSeparatorShown(True)
         elif isinstance(param, FloatParam):
             spin = CompactDoubleSpinBox()
@@ -119,6 +131,7 @@ class SettingsForm(QWidget):
         # One undo step per finished edit, not per keystroke.
         spin.setKeyboardTracking(False)
         spin.valueChanged.connect(lambda value, n=param.name: self._emit(n, value))
+        spin.refused.connect(lambda text, n=param.name: self._refuse(n, text))
         return spin
 
     def _emit(self, name: str, value: Any) -> None:
@@ -126,8 +139,25 @@ class SettingsForm(QWidget):
             value = PARAMS[name].coerce(value)
         except ValueError:
             return  # cannot happen with the ranges above; never write an invalid value
+        self.show_problem(None)
         self._update_visible()
         self.changed.emit(name, value)
+
+    def _refuse(self, name: str, text: str) -> None:
+        """Say why typed text was not taken; the field goes back to the setting's value."""
+        spin = self.editors[name]
+        assert isinstance(spin, (IntSpin, CompactDoubleSpinBox))
+        try:
+            PARAMS[name].coerce(text)
+            reason = f"{self._label(name)} must be at most {spin.maximum():g}, got {text}"
+        except ValueError as exc:
+            reason = str(exc)
+        self.show_problem(f"{reason[:1].upper()}{reason[1:]}; still {_kept_text(spin)}")
+
+    def show_problem(self, message: str | None) -> None:
+        self.problem.setText(message or "")
+        self.problem.setStyleSheet(f"color: {QColor(current_style().error).name()};")
+        self.problem.setVisible(bool(message))
 
     # ---- values ----------------------------------------------------------------------
 
@@ -198,6 +228,13 @@ class CompactDoubleSpinBox(QDoubleSpinBox):
         except ValueError:
             return self.value()
 
+    refused = Signal(str)  # text given up on as the edit ended; the box shows its value again
+
+    def fixup(self, text: str) -> str:
+        if text.strip():
+            self.refused.emit(text.strip())
+        return text
+
     def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         """Accept what float() accepts within range (1e-5 included), allow typing towards it."""
         if text == self.specialValueText():
@@ -208,3 +245,10 @@ class CompactDoubleSpinBox(QDoubleSpinBox):
             return QValidator.State.Intermediate, text, pos
         ok = self.minimum() <= value <= self.maximum()
         return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, pos
+
+
+def _kept_text(spin: IntSpin | CompactDoubleSpinBox) -> str:
+    """What a box shows once it reverts: its special text at the minimum, else its value."""
+    if spin.specialValueText() and spin.value() == spin.minimum():
+        return spin.specialValueText()
+    return spin.textFromValue(spin.value())

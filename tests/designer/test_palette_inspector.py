@@ -249,6 +249,38 @@ def test_valid_change_lands_in_the_document_and_undoes(qtbot, spiral) -> None:
     assert spiral.undo_stack.count() == 1  # showing undo/redo never pushed new edits
 
 
+def test_whole_number_fields_refuse_fractions_instead_of_dropping_keystrokes(qtbot, spiral) -> None:
+    # A plain QSpinBox drops "." and "e" while typing, so "2.5" became 25 and "1e3" 13.
+    inspector = make_inspector(qtbot, spiral)
+    inspector.show_node("n3")
+    editor = inspector.editors["out_features"]
+    out_features = registry.get("Linear").param("out_features")
+    for text in ("2.5", "1e3", "twelve"):
+        type_into(qtbot, editor.spin, text)
+        assert editor.error == error_of(out_features, text)
+        assert "whole number" in editor.error
+        assert editor.message.text().endswith("; still 64")
+        assert editor.spin.value() == 64 and editor.spin.text() == "64"
+    assert spiral.doc.node("n3").params["out_features"] == 64
+    type_into(qtbot, editor.spin, "99999999999")  # past the declared maximum, not only a C int's
+    assert editor.error == error_of(out_features, "99999999999")
+    assert spiral.undo_stack.count() == 0
+    type_into(qtbot, editor.spin, "32")
+    assert editor.error is None
+    assert spiral.doc.node("n3").params["out_features"] == 32
+
+
+def test_a_whole_number_too_big_for_the_field_is_refused_even_without_a_maximum(qtbot) -> None:
+    editor = IntEditor(IntParam(name="count", default=3, minimum=1))
+    qtbot.addWidget(editor)
+    editor.show()
+    committed: list[object] = []
+    editor.committed.connect(committed.append)
+    type_into(qtbot, editor.spin, "99999999999")
+    assert editor.error == "count must be at most 2147483647, got 99999999999"
+    assert editor.spin.value() == 3 and committed == []
+
+
 def test_document_changes_update_the_form_without_echoing(qtbot, spiral) -> None:
     inspector = make_inspector(qtbot, spiral)
     inspector.show_node("n10")  # Adam

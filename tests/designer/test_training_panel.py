@@ -455,6 +455,42 @@ def test_batch_size_zero_reads_as_full_batch(qtbot: Any, views: Any) -> None:
     assert view.panel.form.editors["batch_size"].text() == "0 (full batch)"
 
 
+def type_setting(qtbot: Any, view: TrainingView, name: str, text: str) -> None:
+    spin = view.panel.form.editors[name]
+    spin.setFocus()
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin, text)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+
+
+def test_settings_refuse_text_they_cannot_take_and_say_why(qtbot: Any, views: Any) -> None:
+    view = views()
+    view.show()
+    form, settings = view.panel.form, view.panel.controller.doc.settings
+    epochs = settings["training"]["epochs"]
+    steps = view.panel.controller.undo_stack.count()
+    type_setting(qtbot, view, "epochs", "2.5")  # a plain QSpinBox dropped the "." and took 25
+    assert form.problem.isVisible()
+    assert form.problem.text() == f"Epochs needs a whole number, got '2.5'; still {epochs}"
+    assert form.editors["epochs"].value() == epochs
+    type_setting(qtbot, view, "epochs", "0")
+    assert form.problem.text() == f"Epochs must be at least 1, got 0; still {epochs}"
+    type_setting(qtbot, view, "batch_size", "-3")
+    batch = settings["training"]["batch_size"]
+    assert form.problem.text() == f"Batch size must be at least 0, got -3; still {batch}"
+    view.panel.set_setting("batch_size", 0)
+    type_setting(qtbot, view, "batch_size", "-3")
+    assert form.problem.text().endswith("; still 0 (full batch)")
+    form.more_toggle.setChecked(True)
+    type_setting(qtbot, view, "grad_clip", "lots")
+    assert form.problem.text().startswith("Grad clip needs a number, got 'lots'")
+    assert settings["training"]["epochs"] == epochs
+    assert view.panel.controller.undo_stack.count() == steps + 1  # the batch size set above, only
+    type_setting(qtbot, view, "epochs", "30")
+    assert not form.problem.isVisible()
+    assert settings["training"]["epochs"] == 30
+
+
 def test_the_window_process_never_imports_torch_even_to_train_and_save(tmp_path: Path) -> None:
     weights = tmp_path / "xor.safetensors"
     code = (

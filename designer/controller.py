@@ -16,12 +16,15 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from designer import commands
-from nodes import project
+from nodes import project, registry
 from nodes.analysis import Analysis, analyze
+from nodes.data_entry import ENTRY_PORT, entry_params, entry_type, needs_entry
 from nodes.datafiles import set_base_dir
 from nodes.graph import Edge, GraphDocument, GraphEditError, GraphEvent
-from nodes.layout import make_room
+from nodes.layout import entry_spot, free_spot, make_room
 from nodes.params import ParamError
+from nodes.shapes import Shape
+from nodes.spec import NodeSpec, Role
 
 CLIPBOARD_FORMAT = "application/x-netcanvas-nodes"
 
@@ -33,6 +36,7 @@ class DocumentController(QObject):
     dirty_changed = Signal(bool)
     path_changed = Signal(object)  # Path | None
     edit_refused = Signal(str)  # an edit that could not be applied, in words
+    edit_explained = Signal(str)  # an edit that did more than asked (a node put in), in words
 
     def __init__(self, doc: GraphDocument | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -133,12 +137,70 @@ class DocumentController(QObject):
             self._push(commands.RemoveNodes(self.doc, node_ids))
 
     def connect_ports(self, source: str, source_port: str, target: str, target_port: str) -> bool:
-        """Wire two ports; a wire already entering that input is replaced (one undo step)."""
+        """Wire two ports; a wire already entering that input is replaced (one undo step).
+        A data set wired into a layer or a loss goes through an Input or a Target (see
+        _connect_through_entry)."""
+        if self._skips_entry(source, target):
+            return self._connect_through_entry(source, source_port, target, target_port)
         replaced = [e for e in self.doc.in_edges(target) if e.target_port == target_port]
         edge = Edge(source, source_port, target, target_port)
         if edge in replaced:
             return False
         return self._push(commands.Connect(self.doc, edge, [e for e in replaced if e != edge]))
+
+    def _spec(self, node_id: str) -> NodeSpec | None:
+        type_id = self.doc.node(node_id).type_id
+        return registry.get(type_id) if registry.exists(type_id) else None
+
+    def _skips_entry(self, source: str, target: str) -> bool:
+        specs = self._spec(source), self._spec(target)
+        return specs[0] is not None and specs[1] is not None and needs_entry(specs[0], specs[1])
+
+    def _connect_through_entry(self, source: str, source_port: str, target: str, target_port: str) -> bool:
+        """Put the Input (for x) or Target (for y) the data set's output needs in between,
+        shaped like the data, or reuse the one it already feeds; one undo step."""
+        kind = entry_type(source_port)
+        entry = next(
+            (
+                e.target
+                for e in self.doc.out_edges(source)
+                if e.source_port == source_port and self.doc.node(e.target).type_id == kind
+            ),
+            None,
+        )
+        self.undo_stack.beginMacro(f"Connect through {kind}")
+        try:
+            if entry is None:
+                entry = self._add_entry(source, source_port, target, kind)
+                if entry is None:
+                    return False
+            connected = self.connect_ports(entry, "out", target, target_port)
+        finally:
+            self.undo_stack.endMacro()
+        if connected:
+            names = [f"'{self.doc.node(n).name}'" for n in (source, entry, target)]
+            self.edit_explained.emit(
+                f"Wired {names[0]} to {names[2]} through {kind} {names[1]}: a data set's "
+                f"{source_port} enters the network through {'an Input' if kind == 'Input' else 'a Target'}"
+            )
+        return connected
+
+    def _add_entry(self, source: str, source_port: str, target: str, kind: str) -> str | None:
+        spot = entry_spot(self.doc, source, target, kind)
+        entry = self.add_node(
+            kind, spot, params=entry_params(source_port, self._data_shape(source, source_port))
+        )
+        if entry is None:
+            return None
+        self._push(commands.Connect(self.doc, Edge(source, source_port, entry, ENTRY_PORT), []))
+        # The target steps right if the new card needs room, then the card steps down past others.
+        room = make_room(self.doc, entry, target, unwired_too=True)
+        moves = {n: (self.doc.node(n).position, xy) for n, xy in room.items()}
+        self.move_nodes(moves)
+        final = free_spot(self.doc, entry)
+        if final != spot:
+            self.move_nodes({entry: (spot, final)})
+        return entry
 
     def disconnect(self, edges: list[Edge]) -> None:
         if edges:
@@ -176,7 +238,7 @@ class DocumentController(QObject):
         """Drop a node onto a wire: source -> new node -> target, one undo step."""
         self.undo_stack.beginMacro(f"Insert {type_id}")
         try:
-            node_id = self.add_node(type_id, position)
+            node_id = self.add_node(type_id, position, params=self._entry_params_for(type_id, edge))
             if node_id is None:
                 return None
             spec_inputs, spec_outputs = self._ports(node_id)
@@ -192,12 +254,22 @@ class DocumentController(QObject):
         finally:
             self.undo_stack.endMacro()
 
-    def _ports(self, node_id: str) -> tuple[list[str], list[str]]:
-        from nodes import registry
+    def _entry_params_for(self, type_id: str, edge: Edge) -> dict[str, Any] | None:
+        """An Input or Target dropped on a data set's wire takes the data's shape."""
+        source = self._spec(edge.source)
+        if source is None or source.role is not Role.SOURCE or type_id != entry_type(edge.source_port):
+            return None
+        return entry_params(edge.source_port, self._data_shape(edge.source, edge.source_port))
 
+    def _data_shape(self, source: str, port: str) -> Shape | None:
+        return self.reanalyze().info[source].out_shapes.get(port)
+
+    def _ports(self, node_id: str) -> tuple[list[str], list[str]]:
         node = self.doc.node(node_id)
         spec = registry.get(node.type_id)
-        inputs = [p.name for p in spec.input_ports(node.params) if not p.optional and p.kind == "tensor"]
+        tensors = [p for p in spec.input_ports(node.params) if p.kind == "tensor"]
+        # An optional port takes the wire when it is the only one (an Input's or Target's data port).
+        inputs = [p.name for p in tensors if not p.optional] or [p.name for p in tensors[:1]]
         outputs = [p.name for p in spec.outputs if p.kind == "tensor"]
         return inputs, outputs
 

@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         c.path_changed.connect(lambda _path: self._update_title())
         c.document_replaced.connect(self._on_document_replaced)
         c.edit_refused.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        c.edit_explained.connect(lambda text: self.statusBar().showMessage(text, 8000))
         c.analysis_changed.connect(self._on_analysis)
 
     def _on_selection(self, node_ids: list[str]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import networkx as nx
 
 from nodes import registry
+from nodes.data_entry import missing_entry_message, needs_entry
 from nodes.graph import Edge, GraphDocument, Node
 from nodes.params import ParamError
 from nodes.shapes import Shape, ShapeError
@@ -251,6 +252,7 @@ class _Analyzer:
                     )
                 for edge in edges:
                     self._check_port_kinds(edge, port.kind)
+                    self._check_data_entry(edge)
 
     def _check_port_kinds(self, edge: Edge, wanted: str) -> None:
         source_spec = self.info[edge.source].spec
@@ -271,6 +273,21 @@ class _Analyzer:
                 f"{label(self.doc, edge.source)} there",
                 edge.target,
                 code="port_kind",
+                edge=edge,
+            )
+
+    def _skips_entry(self, edge: Edge) -> bool:
+        source, target = self.info[edge.source].spec, self.info[edge.target].spec
+        return source is not None and target is not None and needs_entry(source, target)
+
+    def _check_data_entry(self, edge: Edge) -> None:
+        if self._skips_entry(edge):
+            self.error(
+                missing_entry_message(
+                    label(self.doc, edge.source), edge.source_port, label(self.doc, edge.target)
+                ),
+                edge.target,
+                code="data_wiring",
                 edge=edge,
             )
 
@@ -308,7 +325,7 @@ class _Analyzer:
             edge = edges[0]
             source = self.info[edge.source]
             shape = source.out_shapes.get(edge.source_port)
-            if shape is None:
+            if shape is None or self._skips_entry(edge):
                 return  # upstream already failed; one message at the root cause is clearer
             shapes.append(shape)
             dtypes.append(source.out_dtype)
@@ -452,7 +469,7 @@ class _Analyzer:
         ):
             for edge in self.inputs_of[loss].get(port, []):
                 spec = self.info[edge.source].spec
-                if spec is not None and spec.role not in allowed:
+                if spec is not None and spec.role not in (*allowed, Role.SOURCE):  # a source: data_wiring
                     self.error(
                         f"{label(self.doc, loss)}: its {port} must come from {what}, "
                         f"not from {label(self.doc, edge.source)}",

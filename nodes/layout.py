@@ -248,17 +248,24 @@ def tidy_positions(doc: GraphDocument) -> dict[str, tuple[float, float]]:
     return {n: (float(layer[n] * COLUMN), float(round(y_of[n] / GRID) * GRID)) for n in ids}
 
 
-def make_room(doc: GraphDocument, new_id: str, target_id: str) -> dict[str, tuple[float, float]]:
+def make_room(
+    doc: GraphDocument, new_id: str, target_id: str, *, unwired_too: bool = False
+) -> dict[str, tuple[float, float]]:
     """After `new_id` was dropped on a wire into `target_id`: new positions that move the
     target, and everything downstream of it that is not left of it, far enough right that
-    the new card fits between. Empty when there is room already."""
+    the new card fits between. Empty when there is room already. `unwired_too` moves every
+    card not left of the target, for a graph still being wired (the next card along may
+    not be connected yet)."""
     new_x = doc.node(new_id).position[0]
     target_x = doc.node(target_id).position[0]
     shift = new_x + COLUMN - target_x
     if shift <= 0 or target_x < new_x:  # room enough, or a wire running backwards: leave it
         return {}
     shift = math.ceil(shift / GRID) * GRID  # the grid keeps its alignment
-    downstream = {target_id} | nx.descendants(doc.nx_graph(), target_id)
+    if unwired_too:
+        downstream = set(doc.iter_ids())
+    else:
+        downstream = {target_id} | nx.descendants(doc.nx_graph(), target_id)
     downstream.discard(new_id)
     return {
         node_id: (x + shift, y)
@@ -266,3 +273,33 @@ def make_room(doc: GraphDocument, new_id: str, target_id: str) -> dict[str, tupl
         for x, y in [doc.node(node_id).position]
         if x >= target_x
     }
+
+
+def entry_spot(doc: GraphDocument, source_id: str, target_id: str, kind: str) -> tuple[float, float]:
+    """Where an Input or a Target put between a data set and `target_id` first goes: an
+    Input a column right of the data set, level with it; a Target a column left of its
+    loss, below it (as the examples lay them out). See free_spot for the final place."""
+    sx, sy = doc.node(source_id).position
+    tx, ty = doc.node(target_id).position
+    if kind == "Input":
+        return sx + COLUMN, sy
+    return tx - COLUMN, ty + estimated_height(doc, target_id) + GAP
+
+
+def free_spot(doc: GraphDocument, node_id: str) -> tuple[float, float]:
+    """The first place at or below `node_id`'s position, on the grid, where its card
+    touches no other card (by estimated_height, a column's width apart)."""
+    x, y = doc.node(node_id).position
+    x, y = round(x / GRID) * GRID, round(y / GRID) * GRID
+    height = estimated_height(doc, node_id)
+    others = [(n.position, estimated_height(doc, n.id)) for n in doc.nodes() if n.id != node_id]
+
+    def touches(top: float) -> bool:
+        return any(
+            abs(px - x) < COLUMN - GAP / 2 and py - height - GAP / 2 < top < py + h + GAP / 2
+            for (px, py), h in others
+        )
+
+    while touches(y):
+        y += GRID
+    return x, y

@@ -18,6 +18,7 @@ from backends.data.prepare import fit_scaling, split_indices
 from backends.data.splits import SPLIT_NAMES
 from nodes import registry
 from nodes.analysis import analyze
+from nodes.data_entry import entry_params
 from nodes.datafiles import using_base_dir
 from nodes.graph import GraphDocument
 from nodes.spec import Role
@@ -506,3 +507,15 @@ def test_importing_backends_data_does_not_import_torch() -> None:
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("type_id", ["Spirals", "SineRegression", "SequenceData", "Digits"])
+def test_entry_nodes_the_designer_inserts_match_the_arrays_the_data_set_loads(type_id: str) -> None:
+    doc = GraphDocument("Entries")
+    node = doc.add_node(type_id)
+    shapes = analyze(doc).info[node.id].out_shapes
+    splits = load_dataset(type_id, {})
+    x, y = entry_params("x", shapes["x"]), entry_params("y", shapes["y"])
+    assert x["shape"] == splits.x_train.shape[1:] and splits.x_train.dtype == np.float32
+    assert y["shape"] == splits.y_train.shape[1:]
+    assert y["dtype"] == ("class index" if splits.y_train.dtype == np.int64 else "float")

@@ -358,6 +358,76 @@ def test_dropping_on_a_wire_inserts_the_node(
     assert controller.doc.node(fc).position == (300, 0)
 
 
+def test_a_data_set_wired_into_a_layer_or_loss_goes_through_an_input_and_a_target(
+    controller: DocumentController, scene: GraphScene, view: CanvasView
+) -> None:
+    # The newcomer's wiring: data.x -> Linear, data.y -> the loss's target, no Input or Target.
+    data = controller.add_node("Spirals", (0, 0), params={"classes": 3})
+    fc = controller.add_node("Linear", (200, 0), params={"out_features": 3})
+    loss = controller.add_node("CrossEntropyLoss", (420, 0))
+    adam = controller.add_node("Adam", (620, 0))
+    assert data and fc and loss and adam
+    controller.connect_ports(fc, "out", loss, "prediction")
+    controller.connect_ports(loss, "loss", adam, "loss")
+    controller.reanalyze()
+    told: list[str] = []
+    controller.edit_explained.connect(told.append)
+    steps = controller.undo_stack.count()
+    data_card = scene.node_item(data)
+    drag(view, data_card.out_ports["x"].scenePos(), scene.node_item(fc).in_ports["in"].scenePos())
+    entry = next(n for n in controller.doc.nodes() if n.type_id == "Input")
+    assert entry.params == {"shape": (2,), "dtype": "float"}  # what Spirals gives
+    assert set(controller.doc.in_edges(entry.id)) == {Edge(data, "x", entry.id, "data")}
+    assert set(controller.doc.in_edges(fc)) == {Edge(entry.id, "out", fc, "in")}
+    assert told == [
+        f"Wired 'spirals1' to 'fc1' through Input '{entry.name}': "
+        "a data set's x enters the network through an Input"
+    ]
+    drag(
+        view,
+        scene.node_item(data).out_ports["y"].scenePos(),
+        scene.node_item(loss).in_ports["target"].scenePos(),
+    )
+    target = next(n for n in controller.doc.nodes() if n.type_id == "Target")
+    assert target.params == {"shape": (), "dtype": "class index"}
+    assert set(controller.doc.in_edges(loss)) >= {Edge(target.id, "out", loss, "target")}
+    # A trainable graph, and no card on top of another.
+    assert controller.reanalyze().problems == []
+    rects = [item.sceneBoundingRect() for item in scene.node_items()]
+    assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1 :])
+    # A second layer fed by the same features reuses the Input rather than adding one.
+    other = controller.add_node("Linear", (200, 300))
+    assert other and controller.connect_ports(data, "x", other, "in")
+    assert [n.type_id for n in controller.doc.nodes()].count("Input") == 1
+    assert Edge(entry.id, "out", other, "in") in controller.doc.edges()
+    # Each wiring was one undo step; undoing leaves no loose Input or Target behind.
+    assert controller.undo_stack.count() == steps + 4
+    for _ in range(4):
+        controller.undo_stack.undo()
+    assert {n.type_id for n in controller.doc.nodes()} == {"Spirals", "Linear", "CrossEntropyLoss", "Adam"}
+    assert controller.doc.node(fc).position == (200, 0)
+
+
+def test_dropping_an_input_on_a_data_sets_direct_wire_inserts_it(
+    controller: DocumentController, scene: GraphScene, view: CanvasView
+) -> None:
+    # Such a wire comes from a project file written by hand or by an older version.
+    doc = controller.doc
+    data = doc.add_node("Iris", position=(0, 0)).id  # 4 features; a new Input declares 2
+    fc = doc.add_node("Linear", position=(400, 0)).id
+    doc.connect(data, "x", fc, "in")
+    controller.reanalyze()
+    assert [p.code for p in controller.analysis.problems_for(fc)] == ["data_wiring"]
+    edge = Edge(data, "x", fc, "in")
+    middle = scene.wire_item(edge).source.scenePos() * 0.5 + scene.wire_item(edge).target.scenePos() * 0.5
+    drop(view, "Input", middle)
+    entry = next(n.id for n in doc.nodes() if n.type_id == "Input")
+    assert set(doc.edges()) == {Edge(data, "x", entry, "data"), Edge(entry, "out", fc, "in")}
+    assert doc.node(entry).params["shape"] == (4,)
+    analysis = controller.reanalyze()
+    assert not analysis.problems_for(fc) and not analysis.problems_for(entry)
+
+
 def test_dropping_on_the_background_adds_a_snapped_node(
     controller: DocumentController, scene: GraphScene, view: CanvasView
 ) -> None:

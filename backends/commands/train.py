@@ -68,7 +68,16 @@ class _Printer:
                 print("confusion matrix (rows: true class, columns: predicted):")
                 for row in event.confusion:
                     print("  " + " ".join(f"{int(v):>5}" for v in row))
-            self._log({"event": "finished", "reason": event.reason, "test": event.test_metrics})
+            if event.advice:
+                print(f"advice: {event.advice}")
+            self._log(
+                {
+                    "event": "finished",
+                    "reason": event.reason,
+                    "test": event.test_metrics,
+                    "advice": event.advice,
+                }
+            )
         elif isinstance(event, ev.Failed):
             self._clear()
             print(f"error: {event.message}", file=sys.stderr)

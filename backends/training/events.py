@@ -114,6 +114,7 @@ class Finished:
     elapsed_seconds: float
     split: str = "test"  # which split test_metrics describe: "test", "validation" or "training"
     samples: int = 0  # how many samples that split holds
+    advice: str = ""  # what to try next (advice.run_advice), or ""
 
 
 @dataclass

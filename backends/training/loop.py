@@ -20,6 +20,7 @@ from torch import nn
 
 from backends.codegen.model_source import CodegenError
 from backends.module_builder import BuiltModel, build_model
+from backends.training.advice import run_advice
 from backends.training.control import TrainingControl
 from backends.training.data_feed import Feed, FeedError, Split, build_feed
 from backends.training.device import DeviceError, resolve_device
@@ -484,6 +485,14 @@ class _Trainer:
             elapsed_seconds=time.perf_counter() - self.started,
             split=split_name,
             samples=len(split),
+            advice=run_advice(
+                reason,
+                [e.train_loss for e in self.outcome.history],
+                best_epoch,
+                # The rate the run started from: a schedule's decayed rate is no advice.
+                float(self.optimizer.param_groups[0].get("initial_lr", self._learning_rate())),
+                metrics.get("accuracy"),
+            ),
         )
         self.outcome.finished = finished
         self.emit(finished)

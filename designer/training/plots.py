@@ -407,7 +407,7 @@ class TrainingPlots(QWidget):
         if "view" in dirty and "view" in self._pending:
             self.model_view.show(self._pending.pop("view"))  # type: ignore[arg-type]
         if "finished" in dirty and "finished" in self._pending:
-            self.results.show_finished(self._pending.pop("finished"), self.train_loss.values)  # type: ignore[arg-type]
+            self.results.show_finished(self._pending.pop("finished"))  # type: ignore[arg-type]
 
     def _draw_epochs(self) -> None:
         x = self.epochs.values

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
@@ -33,30 +30,6 @@ def cell_colour(fraction: float, correct: bool) -> QColor:
         round(bg.green() * (1 - a) + base.green() * a),
         round(bg.blue() * (1 - a) + base.blue() * a),
     )
-
-
-STILL_IMPROVING = (
-    "The loss was still falling at the last epoch: more epochs or a larger learning rate may help."
-)
-
-
-DIVERGED = (
-    "The training loss jumped from {low} up to {high} at epoch {epoch}: the learning rate is"
-    " probably too high. Try ten times smaller, or turn on gradient clipping."
-)
-JUMP = 3.0  # an epoch's loss this many times the best before it is a jump, not noise
-
-
-def diverged(train_losses: Sequence[float]) -> str:
-    """A hint when the loss leapt up without reaching NaN (a NaN stops the run by itself)."""
-    losses = [v for v in train_losses if math.isfinite(v)]
-    best = math.inf
-    for epoch, value in enumerate(losses, start=1):
-        # Near zero a threefold rise is harmless noise: the rise must also be large next to the start.
-        if value > JUMP * best and value - best > 0.1 * losses[0]:
-            return DIVERGED.format(low=f"{best:.3g}", high=f"{value:.3g}", epoch=epoch)
-        best = min(best, value)
-    return ""
 
 
 class ResultsView(QWidget):
@@ -107,8 +80,8 @@ class ResultsView(QWidget):
         self.caption.hide()
         self.table.hide()
 
-    def show_finished(self, event: Finished, train_losses: Sequence[float] = ()) -> None:
-        """The run's end; `train_losses` (per epoch) lets it say when training diverged."""
+    def show_finished(self, event: Finished) -> None:
+        """The run's end: what the final evaluation measured, what to try next, the confusion matrix."""
         how = {"completed": "Completed", "stopped": "Stopped", "early stopping": "Stopped early"}
         metrics = dict(event.test_metrics)
         lead = next((n for n in ("accuracy", "r2") if n in metrics), "loss" if "loss" in metrics else None)
@@ -126,12 +99,8 @@ class ResultsView(QWidget):
             details += f" (best epoch {event.best_epoch})"
         if metrics:
             details += f"{text.SEP}{text.metrics(metrics)}"
-        warning = diverged(train_losses)
-        if warning:
-            details += f".\n{warning}"
-        elif event.reason == "completed" and event.best_epoch == event.epochs_run > 1:
-            # The monitored loss was still falling when the run ended: a learner's next step.
-            details += f".\n{STILL_IMPROVING}"
+        if event.advice:
+            details += f".\n{event.advice}"
         self.summary.setText(details)
         if event.confusion is None:
             self.caption.hide()

@@ -98,7 +98,8 @@ class RunStatus(QWidget):
             epochs = f"{event.epochs_run} epoch{'s' if event.epochs_run != 1 else ''}"
             line = f"{ending} after {epochs} in {text.elapsed(event.elapsed_seconds)}"
             on = f"{event.split} split" + (f" ({event.samples} samples)" if event.samples else "")
-            self.say(f"{line}{text.SEP}{on}: {text.metrics(event.test_metrics)}")
+            advice = f"\n{event.advice}" if event.advice else ""
+            self.say(f"{line}{text.SEP}{on}: {text.metrics(event.test_metrics)}{advice}")
             if event.reason != "stopped":
                 self.progress.setValue(STEPS)
             self.progress.setFormat(ending.lower())

@@ -1,0 +1,59 @@
+"""The advice a finished run gives, from its per-epoch losses, checked on real runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from backends.training.advice import diverged, run_advice
+from tests.backends.training_helpers import chain, run
+
+pytestmark = pytest.mark.slow
+
+
+def palette_defaults_spiral(lr: float) -> object:
+    """The newcomer's network: every node as the palette adds it (Linear 16 units, Adam)."""
+    return chain(
+        "Spirals",
+        {},
+        [2],
+        [("Linear", {}), ("ReLU", {}), ("Linear", {"out_features": 2})],
+        {"shape": [], "dtype": "class index"},
+        optimizer="Adam",
+        optimizer_params={"lr": lr},
+    )
+
+
+def test_an_underfit_run_says_to_train_longer_or_faster_and_that_advice_helps() -> None:
+    slow, _ = run(palette_defaults_spiral(1e-3), epochs=50, batch_size=32)
+    advice = slow.finished.advice
+    assert advice.startswith("The loss was still falling at the last epoch")
+    assert "this run had 50" in advice and "now 0.001; try 0.003 or 0.01" in advice
+    faster, _ = run(palette_defaults_spiral(1e-2), epochs=50, batch_size=32)
+    longer, _ = run(palette_defaults_spiral(1e-3), epochs=150, batch_size=32)
+    before = slow.finished.test_metrics["accuracy"]
+    assert faster.finished.test_metrics["accuracy"] > before + 0.1
+    assert longer.finished.test_metrics["accuracy"] > before + 0.05
+
+
+def test_a_run_that_learned_the_task_gets_no_advice() -> None:
+    done, _ = run(palette_defaults_spiral(1e-2), epochs=150, batch_size=32)
+    assert done.finished.test_metrics["accuracy"] >= 0.99 or done.finished.best_epoch < 150
+    assert done.finished.advice == ""
+
+
+def test_divergence_hint_reads_the_epoch_losses() -> None:
+    assert diverged([0.7, 0.5, 0.4, 0.41, 0.39]) == ""  # noise around the best
+    assert diverged([0.7, 0.3, 5.0, 80.0]).startswith("The training loss jumped from 0.3 up to 5 at epoch 3")
+    assert diverged([0.69, 0.01, 0.04, 0.012]) == ""  # threefold, but tiny next to the start
+    assert diverged([float("nan")]) == "" and diverged([]) == ""
+
+
+def test_more_training_is_suggested_only_when_a_completed_run_was_still_improving() -> None:
+    falling = [0.9, 0.7, 0.6, 0.5]
+    assert "still falling" in run_advice("completed", falling, 4, 0.1)
+    assert run_advice("completed", falling, 2, 0.1) == ""  # the best epoch was earlier
+    assert run_advice("stopped", falling, 4, 0.1) == ""  # the user ended it
+    assert run_advice("completed", falling, 4, 0.1, accuracy=1.0) == ""  # nothing left to win
+    assert run_advice("completed", [0.9], 1, 0.1) == ""  # one epoch says nothing of a trend
+    assert run_advice("completed", falling, 4, None).endswith("(this run had 4).")
+    assert "jumped" in run_advice("completed", [0.7, 0.3, 5.0, 0.2], 4, 0.1)  # divergence first

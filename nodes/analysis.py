@@ -20,6 +20,7 @@ from nodes.graph import Edge, GraphDocument, Node
 from nodes.params import ParamError
 from nodes.shapes import Shape, ShapeError
 from nodes.spec import DType, NodeSpec, ParamCount, Role
+from nodes.training_settings import TrainingSettings
 
 TOKEN_DTYPES = ("token ids", "class index")
 
@@ -403,6 +404,8 @@ class _Analyzer:
                     node_id,
                     code="many_optimizers",
                 )
+        for message in TrainingSettings.salvage(self.doc.settings.get("training"))[1]:
+            self.warn(message, code="training_settings", blocks_training=True)
         if not losses:
             self.warn(
                 "the graph has no loss node: it can be exported but not trained; add a "

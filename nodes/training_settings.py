@@ -97,6 +97,24 @@ class TrainingSettings:
                 raise TrainingSettingsError(f"training setting {exc}") from None
         return cls(**values)
 
+    @staticmethod
+    def salvage(data: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
+        """The valid entries of a project's "training" settings, and one message per entry
+        left out: unknown, or a value its declaration refuses (from_dict raises on the first)."""
+        known = {p.name: p for p in TRAINING_PARAMS}
+        kept: dict[str, Any] = {}
+        problems: list[str] = []
+        for name, value in (data or {}).items():
+            param = known.get(name)
+            if param is None:
+                problems.append(f"unknown training setting {name!r}")
+                continue
+            try:
+                kept[name] = param.coerce(value)
+            except ParamError as exc:
+                problems.append(f"training setting {exc}")
+        return kept, problems
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -193,12 +193,21 @@ class TrainingPanel(QWidget):
 
     @Slot()
     def _load_settings(self) -> None:
-        try:
-            settings = self.settings()
-        except TrainingSettingsError as exc:
-            self.banner.show_message("The project's training settings are invalid", str(exc))
-            settings = TrainingSettings()
-        self.form.set_values(settings)
+        stored = self.controller.doc.settings.get("training")
+        kept, problems = TrainingSettings.salvage(stored)
+        if problems:
+            # Keep what is valid and say what was left out; the file changes only when saved.
+            self.controller.doc.set_meta("training", kept)  # (calls back here, now valid)
+            defaults = ", ".join(
+                f"{name.replace('_', ' ')} {value}"
+                for name, value in TrainingSettings.from_dict(kept).to_dict().items()
+                if name in (stored or {}) and name not in kept
+            )
+            said = " ".join(f"{p[:1].upper()}{p[1:]}." for p in problems)
+            used = f" Using the default instead: {defaults}." if defaults else ""
+            self.banner.show_message("Some training settings in the file were not valid", said + used)
+            return
+        self.form.set_values(TrainingSettings.from_dict(kept))
 
     @Slot(str, object)
     def _write_setting(self, name: str, value: Any) -> None:

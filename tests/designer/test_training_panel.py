@@ -6,6 +6,7 @@ in the runner's training process, and the tests wait for the panel's signals.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -489,6 +490,35 @@ def test_settings_refuse_text_they_cannot_take_and_say_why(qtbot: Any, views: An
     type_setting(qtbot, view, "epochs", "30")
     assert not form.problem.isVisible()
     assert settings["training"]["epochs"] == 30
+
+
+def test_a_file_with_invalid_training_settings_opens_says_which_and_trains(
+    qtbot: Any, views: Any, tmp_path: Path
+) -> None:
+    data = json.loads((EXAMPLES / "xor_mlp.json").read_text(encoding="utf-8"))
+    data["settings"]["training"] = {"epochs": -5, "batch_size": 8, "warmup": 2}
+    path = tmp_path / "bad_settings.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    controller = DocumentController()
+    controller.load(path)
+    view = TrainingView(controller)
+    qtbot.addWidget(view)
+    panel = view.panel
+    assert panel.banner.isVisibleTo(panel)
+    assert panel.banner.title.text() == "Some training settings in the file were not valid"
+    assert "Training setting epochs must be at least 1, got -5" in panel.banner.text()
+    assert "Unknown training setting 'warmup'" in panel.banner.text()
+    assert panel.banner.text().endswith("Using the default instead: epochs 50.")
+    # What is valid is kept; the form shows what a run will use, and nothing blocks it.
+    assert controller.doc.settings["training"] == {"batch_size": 8}
+    assert panel.form.value("epochs") == 50 and panel.form.value("batch_size") == 8
+    assert not controller.reanalyze().training_blockers()
+    assert json.loads(path.read_text(encoding="utf-8"))["settings"]["training"]["epochs"] == -5  # untouched
+    panel.set_setting("device", "cpu")
+    panel.set_setting("epochs", 2)
+    outcome = train_to_end(qtbot, view)
+    assert outcome.finished is not None and outcome.finished.epochs_run == 2
+    assert view.shutdown()
 
 
 def test_the_window_process_never_imports_torch_even_to_train_and_save(tmp_path: Path) -> None:

@@ -1,8 +1,11 @@
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 
 from nodes.training_settings import TRAINING_PARAMS, TrainingSettings, TrainingSettingsError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_declarations_and_dataclass_agree() -> None:
@@ -25,3 +28,34 @@ def test_replace_validates() -> None:
     assert TrainingSettings().replace(batch_size=0).batch_size == 0
     with pytest.raises(TrainingSettingsError):
         TrainingSettings().replace(batch_size=-1)
+
+
+BAD = {"epochs": -5, "batch_size": 10, "epoch": 3, "schedule": "warmup"}
+
+
+def test_salvage_keeps_the_valid_settings_and_names_each_left_out() -> None:
+    kept, problems = TrainingSettings.salvage(BAD)
+    assert kept == {"batch_size": 10}
+    assert problems == [
+        "training setting epochs must be at least 1, got -5",
+        "unknown training setting 'epoch'",
+        "training setting schedule must be one of none, step, cosine, plateau; got 'warmup'",
+    ]
+    for name in ("epochs", "schedule"):  # each message is the one from_dict gives for that entry alone
+        with pytest.raises(TrainingSettingsError) as info:
+            TrainingSettings.from_dict({name: BAD[name]})
+        assert str(info.value) in problems
+    assert TrainingSettings.salvage(None) == ({}, [])
+
+
+def test_invalid_settings_in_a_project_are_problems_that_block_training_only() -> None:
+    from nodes import project
+    from nodes.analysis import analyze
+
+    doc = project.load(ROOT / "resources" / "examples" / "xor_mlp.json")
+    assert not analyze(doc).training_blockers()
+    doc.set_meta("training", BAD)
+    analysis = analyze(doc)
+    found = [p for p in analysis.problems if p.code == "training_settings"]
+    assert [p.message for p in found] == TrainingSettings.salvage(BAD)[1]
+    assert analysis.can_build and not analysis.can_train

@@ -162,7 +162,10 @@ class TrainingPanel(QWidget):
         self.lr_apply.clicked.connect(self.apply_learning_rate)
         lr_row = QHBoxLayout()
         lr_label = QLabel("Learning rate")
-        lr_label.setToolTip("Change the optimizer's learning rate while the run is paused")
+        lr_label.setToolTip(
+            "Change the learning rate while the run is paused. It applies to this run only; "
+            "the optimizer node keeps its own rate for the next run."
+        )
         lr_row.addWidget(lr_label)
         lr_row.addWidget(self.lr_edit, 1)
         lr_row.addWidget(self.lr_apply)
@@ -348,8 +351,23 @@ class TrainingPanel(QWidget):
             message = str(exc)
             self.status.setText(message[:1].upper() + message[1:] + ".")
             return False
-        self.status.setText(f"Learning rate {text.learning_rate(value)} applies when you resume.")
+        self.status.setText(
+            f"Learning rate {text.learning_rate(value)} applies when you resume, to this run only"
+            f"{self._optimizer_keeps()}."
+        )
         return True
+
+    def _optimizer_keeps(self) -> str:
+        """What the optimizer node still says, so a rate changed mid-run is not mistaken for an edit."""
+        analysis = self.controller.analysis
+        optimizer = analysis.optimizer if analysis is not None else None
+        if optimizer is None or optimizer not in self.controller.doc:
+            return ""
+        node = self.controller.doc.node(optimizer)
+        rate = node.params.get("lr")
+        if not isinstance(rate, (int, float)):
+            return ""
+        return f": optimizer '{node.name}' keeps {text.learning_rate(rate)} for the next run"
 
     # ---- events from the run (GUI thread) ---------------------------------------
 

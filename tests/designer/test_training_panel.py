@@ -241,6 +241,12 @@ def test_pause_then_resume_with_a_new_learning_rate(qtbot: Any, views: Any) -> N
         assert panel.status.text().startswith("Learning rate ") and said in panel.status.text()
     panel.lr_edit.setText("0.002")
     qtbot.mouseClick(panel.lr_apply, Qt.MouseButton.LeftButton)
+    optimizer = panel.controller.doc.node(panel.controller.analysis.optimizer)
+    kept = optimizer.params["lr"]
+    assert panel.status.text() == (
+        f"Learning rate 0.002 applies when you resume, to this run only: optimizer "
+        f"'{optimizer.name}' keeps {kept:g} for the next run."
+    )
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(events.of(ev.Resumed)), timeout=RUN_TIMEOUT_MS)
     assert events.of(ev.Resumed)[0].learning_rate == pytest.approx(0.002)
@@ -262,6 +268,7 @@ def test_pause_then_resume_with_a_new_learning_rate(qtbot: Any, views: Any) -> N
     assert events.of(ev.Resumed)[1].learning_rate == pytest.approx(0.0005)
     with qtbot.waitSignal(panel.run_done, timeout=RUN_TIMEOUT_MS):
         panel.stop()
+    assert optimizer.params["lr"] == kept  # the document was never edited
 
 
 def test_editing_the_canvas_during_a_run_shows_the_notice(qtbot: Any, views: Any) -> None:

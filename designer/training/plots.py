@@ -30,6 +30,7 @@ from designer.training.buffers import XY, Series, Smoother
 from designer.training.histogram_view import HistogramView
 from designer.training.model_view import ModelView
 from designer.training.pacing import FramePacer
+from designer.training.plot_grid import PlotGrid
 from designer.training.results import ResultsView
 
 REDRAW_MS = 40  # 25 Hz at most: smooth to the eye; the pacer slows it when drawing is costly
@@ -122,7 +123,10 @@ class TrainingPlots(QWidget):
         )
         # The epoch with the lowest monitored loss (what early stopping keeps), named in the title.
         self.best_line = pg.InfiniteLine(
-            angle=90, pen=pg.mkPen(plot_style.muted(), style=pg.QtCore.Qt.PenStyle.DashLine)
+            angle=90,
+            pen=pg.mkPen(plot_style.muted(), style=pg.QtCore.Qt.PenStyle.DashLine),
+            label="best",
+            labelOpts={"position": 0.06, "color": plot_style.muted(), "anchors": [(1, 1), (1, 1)]},
         )
         self.epoch_plot.addItem(self.best_line)
         self.metric_plot = plot_style.make_plot("Validation accuracy", "", "epoch", whole_x=True, live=True)
@@ -134,13 +138,8 @@ class TrainingPlots(QWidget):
         outer = QVBoxLayout(page)
         outer.setContentsMargins(4, 4, 4, 4)
         outer.addLayout(self._build_loss_controls())
-        grid = QGridLayout()
-        grid.setSpacing(6)
-        outer.addLayout(grid, 1)
-        grid.addWidget(self.loss_plot, 0, 0)
-        grid.addWidget(self.epoch_plot, 0, 1)
-        grid.addWidget(self.metric_plot, 1, 0)
-        grid.addWidget(self.view_plot, 1, 1)
+        self.loss_grid = PlotGrid([self.loss_plot, self.epoch_plot, self.metric_plot, self.view_plot])
+        outer.addWidget(self.loss_grid, 1)
         self.tabs.addTab(page, "Loss && metrics")  # && shows one &; a single one marks a shortcut
 
     def _build_loss_controls(self) -> QHBoxLayout:
@@ -415,7 +414,7 @@ class TrainingPlots(QWidget):
         self.val_epoch_curve.setData(x, self.val_loss.values)
         self.best_line.setVisible(self.best_epoch > 0 and len(x) > 1)
         self.best_line.setPos(self.best_epoch)
-        best = f"{text.SEP}best epoch {self.best_epoch} (dashed)" if self.best_epoch and len(x) > 1 else ""
+        best = f"{text.SEP}best {self.best_epoch}" if self.best_epoch and len(x) > 1 else ""
         plot_style.set_title(self.epoch_plot.getPlotItem(), f"Loss per epoch{best}")
         for index, (name, series) in enumerate(self.val_metrics.items()):
             if name not in self.metric_curves:

@@ -12,7 +12,7 @@ from PySide6.QtCore import QTimer
 from backends.training.load import TrainerLoad
 from designer.controller import DocumentController
 from designer.training.pacing import FULL_MACHINE_BUDGET, FULL_MACHINE_SLOWEST_MS, FramePacer, default_budget
-from designer.training.plot_style import SparseLogAxis, make_plot, set_title
+from designer.training.plot_style import LEGEND_COLUMNS, SparseLogAxis, make_plot, set_title
 from designer.training.view import TrainingView
 
 pytestmark = pytest.mark.gui
@@ -112,3 +112,27 @@ def test_a_title_is_set_only_when_its_words_or_colour_change(qtbot) -> None:
     set_title(item, "Loss · best epoch 3")
     assert calls == ["Loss · best epoch 3"]
     assert "Loss · best epoch 3" in item.titleLabel.text
+
+
+def test_the_loss_plots_reflow_to_one_row_in_a_wide_short_dock(qtbot) -> None:
+    from designer.training.plot_grid import best_columns
+    from designer.training.plots import TrainingPlots
+
+    assert (
+        best_columns(1100, 300, 4) == 4 and best_columns(900, 700, 4) == 2 and best_columns(400, 900, 4) == 1
+    )
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    grid = plots.loss_grid
+    plots.resize(1120, 340)  # the dock under a wide canvas (1440 x 900 window)
+    plots.show()
+    qtbot.waitUntil(lambda: len({p.geometry().top() for p in grid.plots}) == 1)  # one row
+    assert grid.columns == 4
+    view = plots.view_plot.geometry()
+    assert view.width() / view.height() < 1.2  # the decision boundary is near square, not a sliver
+    legend = plots.epoch_plot.getPlotItem().legend
+    assert legend.columnCount == 1  # stacked, so it does not cover a narrow plot
+    plots.resize(900, 760)
+    qtbot.waitUntil(lambda: len({p.geometry().top() for p in grid.plots}) == 2)
+    assert grid.columns == 2
+    assert legend.columnCount == LEGEND_COLUMNS

@@ -232,12 +232,14 @@ class IntEditor(ParamEditor):
 
     def _on_refused(self, text: str) -> None:
         try:
-            self.param.coerce(text)
+            value = self.param.coerce(text)
         except ParamError:
-            self._commit(text)  # explains the refusal in the parameter's own words
+            value = None  # _commit explains the refusal in the parameter's own words
+        if isinstance(value, int) and not self.spin.minimum() < value <= self.spin.maximum():
+            # A whole number the declaration allows but a spin box cannot hold (C int).
+            self._refuse(f"{self.param.error_name} must be at most {self.spin.hi}, got {text}")
             return
-        # A whole number the declaration allows but a spin box cannot hold (C int).
-        self._refuse(f"{self.param.error_name} must be at most {self.spin.hi}, got {text}")
+        self._commit(text)  # a refusal, or "auto" typed into an optional field
 
     def _on_auto(self, checked: bool) -> None:
         if checked:

@@ -327,6 +327,10 @@ def test_optional_int_auto_box_and_other_editors(qtbot, spiral) -> None:
     assert spiral.doc.node("n3").params["in_features"] == 2
     in_features.auto.setChecked(True)
     assert spiral.doc.node("n3").params["in_features"] is None
+    in_features.auto.setChecked(False)
+    type_into(qtbot, in_features.spin, "auto")  # the word the range line offers works as typed
+    assert spiral.doc.node("n3").params["in_features"] is None and in_features.auto.isChecked()
+    assert in_features.error is None
     inspector.editors["bias"].check.setChecked(False)
     assert spiral.doc.node("n3").params["bias"] is False
 
@@ -334,7 +338,7 @@ def test_optional_int_auto_box_and_other_editors(qtbot, spiral) -> None:
     shape = inspector.editors["shape"]
     assert shape.edit.text() == "2"
     qtbot.keyClicks(shape.edit, "0")
-    assert spiral.doc.node("n2").params["shape"] == [2] and spiral.undo_stack.count() == 3
+    assert spiral.doc.node("n2").params["shape"] == [2] and spiral.undo_stack.count() == 5
     type_into(qtbot, shape.edit, "1,28, 28")
     assert spiral.doc.node("n2").params["shape"] == (1, 28, 28)
     assert shape.edit.text() == "1, 28, 28"

@@ -37,8 +37,9 @@ class ModelView:
         self.targets = pg.ScatterPlotItem(size=5, pen=None)
         self.item.addItem(self.targets)
         self.placeholder = pg.TextItem(
-            "The decision boundary appears here for 2-D classification data,\n"
-            "the fitted curve for 1-D regression data.",
+            # Short lines: the plot may be a narrow cell of a one-row grid.
+            "The decision boundary\n(2-D classification)\n"
+            "or the fitted curve\n(1-D regression)\nappears here.",
             color=plot_style.muted().darker(150),
             anchor=(0.5, 0.5),
         )

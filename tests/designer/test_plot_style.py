@@ -130,6 +130,9 @@ def test_the_loss_plots_reflow_to_one_row_in_a_wide_short_dock(qtbot) -> None:
     assert grid.columns == 4
     view = plots.view_plot.geometry()
     assert view.width() / view.height() < 1.2  # the decision boundary is near square, not a sliver
+    box = plots.view_plot.getPlotItem().getViewBox().sceneBoundingRect()
+    words = plots.model_view.placeholder.sceneBoundingRect()
+    assert box.contains(words), (box, words)  # its "appears here" words are not cut off
     legend = plots.epoch_plot.getPlotItem().legend
     assert legend.columnCount == 1  # stacked, so it does not cover a narrow plot
     plots.resize(900, 760)

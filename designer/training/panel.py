@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QDoubleValidator, QShowEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -154,9 +154,8 @@ class TrainingPanel(QWidget):
 
         self.lr_edit = QLineEdit()
         self.lr_edit.setPlaceholderText("pause to change")
-        validator = QDoubleValidator(1e-12, 1e6, 12, self.lr_edit)
-        validator.setNotation(QDoubleValidator.Notation.ScientificNotation)
-        self.lr_edit.setValidator(validator)
+        # No validator: it would drop "-" or letters as they are typed and take "-3" as 3;
+        # apply_learning_rate judges the whole text by the optimizers' own rule instead.
         self.lr_edit.returnPressed.connect(self.apply_learning_rate)
         self.lr_apply = QPushButton("Apply")
         self.lr_apply.clicked.connect(self.apply_learning_rate)

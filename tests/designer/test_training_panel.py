@@ -235,10 +235,17 @@ def test_pause_then_resume_with_a_new_learning_rate(qtbot: Any, views: Any) -> N
     qtbot.wait(200)
     assert len(view.plots.step_loss) == paused_at  # nothing trains while paused
 
-    for bad, said in (("1e6", "at most 10"), ("fast", "needs a number"), ("0", "greater than 0")):
-        panel.lr_edit.setText(bad)  # the optimizer's own rule, as in the inspector
-        assert not panel.apply_learning_rate()
+    for bad, said in (
+        ("1e6", "at most 10, got 1e+06"),
+        ("fast", "needs a number, got 'fast'"),
+        ("0", "greater than 0, got 0"),
+        ("-3", "greater than 0, got -3"),  # a validator once dropped the "-" and applied 3
+    ):
+        panel.lr_edit.selectAll()
+        qtbot.keyClicks(panel.lr_edit, bad)  # typed, as a user does
+        qtbot.mouseClick(panel.lr_apply, Qt.MouseButton.LeftButton)
         assert panel.status.text().startswith("Learning rate ") and said in panel.status.text()
+    assert not events.of(ev.Resumed)  # nothing was sent
     panel.lr_edit.setText("0.002")
     qtbot.mouseClick(panel.lr_apply, Qt.MouseButton.LeftButton)
     optimizer = panel.controller.doc.node(panel.controller.analysis.optimizer)

@@ -8,7 +8,22 @@ tests all give the same advice for the same run.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
+
+CLASS_LOSSES = ("CrossEntropyLoss", "NLLLoss")
+BINARY_LOSSES = ("BCELoss", "BCEWithLogitsLoss")
+
+
+def chance_loss(loss_type: str, num_classes: int | None) -> float | None:
+    """The loss of a blind guess (equal scores for every class), where that is known:
+    ln(k) for k classes, ln(2) for a yes/no output; None for regression losses."""
+    if loss_type in CLASS_LOSSES and num_classes and num_classes >= 2:
+        return math.log(num_classes)
+    if loss_type in BINARY_LOSSES:
+        return math.log(2)
+    return None
+
 
 DIVERGED = (
     "The training loss jumped from {low} up to {high} at epoch {epoch}: the learning rate is"
@@ -18,7 +33,18 @@ STILL_IMPROVING = (
     "The loss was still falling at the last epoch: train for more epochs (this run had {epochs})"
     " or raise the learning rate (now {lr}; try {lr3} or {lr10})."
 )
+STARTED_HIGH = (
+    "The first epoch's loss ({first}) was far above a blind guess's ({chance}): the learning rate"
+    " (now {lr}) is probably too high. Try {lr_down}."
+)
+STUCK = (
+    "The loss stayed at a blind guess's level ({chance}): the network learned nothing. A learning"
+    " rate too high (now {lr}; try {lr_down}) often does this, so can a network with no way to"
+    " bend the boundary (add a hidden layer with an activation)."
+)
 JUMP = 3.0  # an epoch's loss this many times the best before it is a jump, not noise
+GUESS_LEVEL = 0.95  # a settled loss above this share of a blind guess's learned nothing
+LITTLE_LEARNED = 0.75  # ... above this share, little: after a first epoch that blew up, too little
 GOOD_ENOUGH = 0.99  # an accuracy this high leaves nothing for longer training to win
 
 
@@ -34,18 +60,35 @@ def diverged(train_losses: Sequence[float]) -> str:
     return ""
 
 
+def _against_chance(train_losses: Sequence[float], chance: float | None, learning_rate: float | None) -> str:
+    """A hint when the loss never got below a blind guess's: it blew up in the first epoch
+    (which diverged() cannot see, having no earlier epoch), or it never moved."""
+    losses = [v for v in train_losses if math.isfinite(v)]
+    if chance is None or not losses or learning_rate is None or learning_rate <= 0:
+        return ""
+    rates = {"chance": f"{chance:.3g}", "lr": f"{learning_rate:g}", "lr_down": f"{learning_rate / 10:g}"}
+    late = statistics.median(losses[len(losses) // 2 :])  # where the run settled, noise aside
+    if losses[0] > JUMP * chance and late > LITTLE_LEARNED * chance:
+        return STARTED_HIGH.format(first=f"{losses[0]:.3g}", **rates)
+    if len(losses) >= 3 and late > GUESS_LEVEL * chance:
+        return STUCK.format(**rates)
+    return ""
+
+
 def run_advice(
     reason: str,
     train_losses: Sequence[float],
     best_epoch: int,
     learning_rate: float | None,
     accuracy: float | None = None,
+    chance: float | None = None,
 ) -> str:
     """What to try next, or "" when the run gives no reason to say anything.
 
     `best_epoch` is the epoch with the lowest monitored loss (validation when there is
-    some); a completed run whose best epoch is its last was still improving."""
-    warning = diverged(train_losses)
+    some); a completed run whose best epoch is its last was still improving. `chance`
+    is a blind guess's loss (chance_loss), when known."""
+    warning = diverged(train_losses) or _against_chance(train_losses, chance, learning_rate)
     if warning:
         return warning
     epochs = len(train_losses)

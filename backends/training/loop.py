@@ -20,7 +20,7 @@ from torch import nn
 
 from backends.codegen.model_source import CodegenError
 from backends.module_builder import BuiltModel, build_model
-from backends.training.advice import run_advice
+from backends.training.advice import chance_loss, run_advice
 from backends.training.control import TrainingControl
 from backends.training.data_feed import Feed, FeedError, Split, build_feed
 from backends.training.device import DeviceError, resolve_device
@@ -492,6 +492,7 @@ class _Trainer:
                 # The rate the run started from: a schedule's decayed rate is no advice.
                 float(self.optimizer.param_groups[0].get("initial_lr", self._learning_rate())),
                 metrics.get("accuracy"),
+                chance_loss(self.loss_type, self.splits.num_classes),
             ),
         )
         self.outcome.finished = finished

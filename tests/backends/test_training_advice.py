@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from backends.training.advice import diverged, run_advice
+from backends.training.advice import chance_loss, diverged, run_advice
 from tests.backends.training_helpers import chain, run
 
 pytestmark = pytest.mark.slow
@@ -57,3 +59,27 @@ def test_more_training_is_suggested_only_when_a_completed_run_was_still_improvin
     assert run_advice("completed", [0.9], 1, 0.1) == ""  # one epoch says nothing of a trend
     assert run_advice("completed", falling, 4, None).endswith("(this run had 4).")
     assert "jumped" in run_advice("completed", [0.7, 0.3, 5.0, 0.2], 4, 0.1)  # divergence first
+
+
+def test_a_learning_rate_that_blows_up_in_the_first_epoch_is_named() -> None:
+    # Adam at 2.5: the first epoch's loss is far above a blind guess's, then it sits near it.
+    hot, _ = run(palette_defaults_spiral(2.5), epochs=30, batch_size=32)
+    losses = [e.train_loss for e in hot.history]
+    assert losses[0] > 3 * math.log(2) and diverged(losses) == ""  # the old rule saw nothing
+    assert hot.finished.advice.startswith("The first epoch's loss")
+    assert "the learning rate (now 2.5) is probably too high. Try 0.25." in hot.finished.advice
+
+
+def test_a_loss_stuck_at_a_blind_guess_is_named_and_a_good_run_is_not() -> None:
+    chance = math.log(3)
+    stuck = [chance * f for f in (1.02, 1.0, 0.99, 1.01, 0.99, 1.0)]
+    assert run_advice("completed", stuck, 3, 0.5, chance=chance).startswith("The loss stayed at a blind")
+    learned = [chance * f for f in (0.9, 0.5, 0.3, 0.2, 0.15, 0.12)]
+    assert "blind" not in run_advice("completed", learned, 6, 0.5, chance=chance)
+    assert run_advice("completed", stuck, 3, 0.5) == ""  # no blind-guess level known: no claim
+
+
+def test_a_blind_guess_loss_is_log_of_the_class_count() -> None:
+    assert chance_loss("CrossEntropyLoss", 10) == math.log(10)
+    assert chance_loss("NLLLoss", 2) == math.log(2) == chance_loss("BCEWithLogitsLoss", None)
+    assert chance_loss("MSELoss", None) is None and chance_loss("CrossEntropyLoss", None) is None

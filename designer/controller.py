@@ -17,8 +17,15 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from designer import commands
 from nodes import project, registry
-from nodes.analysis import Analysis, analyze
-from nodes.data_entry import ENTRY_PORT, entry_params, entry_type, needs_entry
+from nodes.analysis import Analysis, analyze, label
+from nodes.data_entry import (
+    ENTRY_PORT,
+    answers_misplaced,
+    entry_params,
+    entry_type,
+    misplaced_answers_message,
+    needs_entry,
+)
 from nodes.datafiles import set_base_dir
 from nodes.graph import Edge, GraphDocument, GraphEditError, GraphEvent
 from nodes.layout import entry_spot, free_spot, make_room
@@ -160,6 +167,12 @@ class DocumentController(QObject):
         """Put the Input (for x) or Target (for y) the data set's output needs in between,
         shaped like the data, or reuse the one it already feeds; one undo step."""
         kind = entry_type(source_port)
+        target_spec = self._spec(target)
+        if target_spec is not None and answers_misplaced(source_port, target_spec):
+            self.edit_refused.emit(
+                misplaced_answers_message(label(self.doc, source), label(self.doc, target))
+            )
+            return False
         entry = next(
             (
                 e.target

@@ -281,6 +281,16 @@ class _Analyzer:
         source, target = self.info[edge.source].spec, self.info[edge.target].spec
         return source is not None and target is not None and needs_entry(source, target)
 
+    def _answers_misfed(self, edge: Edge) -> bool:
+        """A Target wired into anything but a loss (reported as target_wiring)."""
+        source, target = self.info[edge.source].spec, self.info[edge.target].spec
+        return (
+            source is not None
+            and target is not None
+            and source.role is Role.TARGET
+            and target.role is not Role.LOSS
+        )
+
     def _check_data_entry(self, edge: Edge) -> None:
         if self._skips_entry(edge):
             self.error(
@@ -326,7 +336,7 @@ class _Analyzer:
             edge = edges[0]
             source = self.info[edge.source]
             shape = source.out_shapes.get(edge.source_port)
-            if shape is None or self._skips_entry(edge):
+            if shape is None or self._skips_entry(edge) or self._answers_misfed(edge):
                 return  # upstream already failed; one message at the root cause is clearer
             shapes.append(shape)
             dtypes.append(source.out_dtype)

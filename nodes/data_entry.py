@@ -50,3 +50,15 @@ def missing_entry_message(source: str, source_port: str, target: str) -> str:
         f"{source} feeds {target} directly; a data set's {source_port} ({what}) enters through "
         f"{article} {kind} node: drop {article} {kind} onto this wire"
     )
+
+
+def answers_misplaced(source_port: str, target: NodeSpec) -> bool:
+    """Whether a data set's answers (y) are being wired anywhere but into a loss."""
+    return entry_type(source_port) == "Target" and target.role is not Role.LOSS
+
+
+def misplaced_answers_message(source: str, target: str) -> str:
+    return (
+        f"{source}'s y holds the answers the network should learn to give: it feeds a loss's "
+        f"target (through a Target), not {target}"
+    )

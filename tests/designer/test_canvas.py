@@ -395,6 +395,17 @@ def test_a_data_set_wired_into_a_layer_or_loss_goes_through_an_input_and_a_targe
     assert controller.reanalyze().problems == []
     rects = [item.sceneBoundingRect() for item in scene.node_items()]
     assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1 :])
+    # The answers into a layer are refused with the reason; nothing is added.
+    refused: list[str] = []
+    controller.edit_refused.connect(refused.append)
+    count = controller.undo_stack.count()
+    drag(view, data_card.out_ports["y"].scenePos(), scene.node_item(fc).in_ports["in"].scenePos())
+    assert refused == [
+        "Spirals 'spirals1''s y holds the answers the network should learn to give: it feeds a "
+        "loss's target (through a Target), not Linear 'fc1'"
+    ]
+    assert controller.undo_stack.count() == count
+    assert Edge(entry.id, "out", fc, "in") in controller.doc.edges()  # the wire there is kept
     # A second layer fed by the same features reuses the Input rather than adding one.
     other = controller.add_node("Linear", (200, 300))
     assert other and controller.connect_ports(data, "x", other, "in")

@@ -92,3 +92,18 @@ def test_free_spot_moves_a_card_down_past_the_cards_it_would_touch() -> None:
     assert y >= lowest  # past both cards, not squeezed between them
     alone = doc.add_node("ReLU", position=(COLUMN * 3, 0.0)).id
     assert free_spot(doc, alone) == (COLUMN * 3, 0.0)  # nothing there: it stays
+
+
+def test_a_target_wired_into_a_layer_gets_one_error_not_a_dtype_puzzle() -> None:
+    # It used to come second, after "add an Embedding ... or set the Input's dtype to float".
+    doc = GraphDocument("Answers into a layer")
+    data = doc.add_node("Spirals", name="data").id
+    y = doc.add_node("Target", name="y").id
+    doc.connect(data, "y", y, "data")
+    classifier(doc, data, y, y, "out")
+    errors = [p for p in analyze(doc).problems if p.is_error]
+    assert [p.code for p in errors] == ["no_input", "target_wiring"]  # (this graph has no Input)
+    assert (
+        errors[1].message
+        == "Target 'y' holds the answers and can only feed a loss's target, not Linear 'fc1'"
+    )

@@ -240,7 +240,10 @@ class MainWindow(QMainWindow):
             if not self._cards_near(spot):
                 break
             spot += QPointF(0, 2 * st.GRID)
-        return self.view.drop_node(type_id, spot)
+        node_id = self.view.drop_node(type_id, spot)
+        if node_id is not None:
+            self.view.reveal_node(node_id)  # a card added beside the last one may be past the edge
+        return node_id
 
     def _cards_near(self, spot: QPointF) -> bool:
         """Whether a new card centred at `spot` (as drop_node places it) would touch a card."""

@@ -123,6 +123,12 @@ class CanvasView(QGraphicsView):
         if item is not None:
             self.centerOn(item.sceneBoundingRect().center())
 
+    def reveal_node(self, node_id: str) -> None:
+        """Scroll just enough that the node's card is in view (no jump when it already is)."""
+        item = self._scene.node_item(node_id)
+        if item is not None:
+            self.ensureVisible(item.sceneBoundingRect(), st.GRID * 2, st.GRID * 2)
+
     def tidy_layout(self) -> None:
         """Arrange every node in layers left to right, as one undoable move."""
         doc = self._scene.controller.doc

@@ -233,6 +233,18 @@ def test_a_node_added_beside_the_selected_card_does_not_cover_it(qtbot: Any, win
     assert not any(item.sceneBoundingRect().intersects(card) for item in others)
 
 
+def test_a_chain_added_from_the_palette_stays_in_view(qtbot: Any, window: MainWindow) -> None:
+    # Found in a newcomer trial: each card lands right of the last, and after three or four
+    # the new ones were past the edge of the canvas, Adam added where nobody could see it.
+    window.new_project()
+    viewport = window.view.viewport().rect()
+    for type_id in ("Spirals", "Linear", "ReLU", "Linear", "CrossEntropyLoss", "Adam", "Dropout", "Tanh"):
+        new = window.add_node_at_center(type_id)
+        assert new is not None and window.scene.selected_node_ids() == [new]
+        card = window.view.mapFromScene(window.scene.node_item(new).sceneBoundingRect()).boundingRect()
+        assert viewport.contains(card), (type_id, card, viewport)
+
+
 def test_dropping_onto_a_wire_inserts_the_node(qtbot: Any, window: MainWindow) -> None:
     edge = Edge(HIDDEN, "out", TANH, "in")
     wire = window.scene.wire_item(edge)

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
@@ -153,7 +154,21 @@ class DocumentController(QObject):
         edge = Edge(source, source_port, target, target_port)
         if edge in replaced:
             return False
-        return self._push(commands.Connect(self.doc, edge, [e for e in replaced if e != edge]))
+        if source == target or nx.has_path(self.doc.nx_graph(), target, source):
+            # Data flows one way through a network; a loop could never be computed.
+            self.edit_refused.emit(
+                f"Wiring '{self.doc.node(source).name}' into '{self.doc.node(target).name}' would "
+                f"make a loop ('{self.doc.node(target).name}' already feeds it); data flows one way"
+            )
+            return False
+        if not self._push(commands.Connect(self.doc, edge, replaced)):
+            return False
+        if replaced:
+            self.edit_explained.emit(
+                f"Replaced the wire from '{self.doc.node(replaced[0].source).name}': input "
+                f"'{target_port}' of '{self.doc.node(target).name}' takes one wire (undo to get it back)"
+            )
+        return True
 
     def _spec(self, node_id: str) -> NodeSpec | None:
         type_id = self.doc.node(node_id).type_id

@@ -75,6 +75,9 @@ class WireDrag(Interaction):
         target = self.target_at(scene_pos)
         self._clean_up()
         if target is None:
+            refused = self.scene.port_at(scene_pos)
+            if refused is not None and refused is not self.origin:
+                self.scene.controller.edit_refused.emit(why_ports_do_not_fit(self.origin, refused))
             return
         out, inp = (self.origin, target) if self.origin.is_output else (target, self.origin)
         self.scene.controller.connect_ports(out.node_id, out.name, inp.node_id, inp.name)
@@ -116,3 +119,17 @@ class NodeDrag(Interaction):
         for item in self.items:
             if item.node_id in doc:
                 item.setPos(*doc.node(item.node_id).position)
+
+
+def why_ports_do_not_fit(origin: PortItem, other: PortItem) -> str:
+    """In words, why a wire dragged from `origin` was refused at `other` (a dimmed port)."""
+    if other.node_id == origin.node_id:
+        return "A node cannot feed itself: wire it to another node"
+    if other.direction == origin.direction:
+        both = "outputs" if origin.is_output else "inputs"
+        return f"Both ports are {both}: a wire runs from an output (right side) to an input (left side)"
+    loss_end = origin if origin.kind == "loss" else other
+    if loss_end.is_output:
+        return "A loss's output feeds an optimizer's 'loss' input, nothing else"
+    return "An optimizer's 'loss' input takes a loss's output, not a tensor"
+

@@ -266,6 +266,8 @@ def test_a_new_wire_replaces_the_one_in_that_input(
     other = controller.add_node("Input", (0, 200), params={"shape": [4]})
     controller.connect_ports(x, "out", fc, "in")
     steps = controller.undo_stack.count()
+    told: list[str] = []
+    controller.edit_explained.connect(told.append)
     drag(
         view,
         scene.node_item(other).out_ports["out"].scenePos(),
@@ -273,9 +275,60 @@ def test_a_new_wire_replaces_the_one_in_that_input(
     )
     assert controller.doc.edges() == [Edge(other, "out", fc, "in")]
     assert controller.undo_stack.count() == steps + 1
+    assert told == ["Replaced the wire from 'x1': input 'in' of 'fc1' takes one wire (undo to get it back)"]
     controller.undo_stack.undo()
     assert controller.doc.edges() == [Edge(x, "out", fc, "in")]
     assert {w.edge for w in scene.wire_items()} == {Edge(x, "out", fc, "in")}
+
+
+def test_a_wire_that_would_make_a_loop_is_refused_with_the_reason(
+    controller: DocumentController, scene: GraphScene, view: CanvasView
+) -> None:
+    # Found in a newcomer trial: relu1 -> fc1 silently replaced x1 -> fc1 and made a cycle.
+    x, fc = two_nodes(controller)
+    relu = controller.add_node("ReLU", (480, 60))
+    assert relu
+    controller.connect_ports(x, "out", fc, "in")
+    controller.connect_ports(fc, "out", relu, "in")
+    refused: list[str] = []
+    controller.edit_refused.connect(refused.append)
+    steps, edges = controller.undo_stack.count(), set(controller.doc.edges())
+    drag(
+        view, scene.node_item(relu).out_ports["out"].scenePos(), scene.node_item(fc).in_ports["in"].scenePos()
+    )
+    assert refused == [
+        "Wiring 'relu1' into 'fc1' would make a loop ('fc1' already feeds it); data flows one way"
+    ]
+    assert set(controller.doc.edges()) == edges and controller.undo_stack.count() == steps
+
+
+def test_releasing_on_a_port_that_does_not_fit_says_why(
+    controller: DocumentController, scene: GraphScene, view: CanvasView
+) -> None:
+    x, fc = two_nodes(controller)
+    loss = controller.add_node("MSELoss", (480, 60))
+    adam = controller.add_node("Adam", (480, 260))
+    assert loss and adam
+    refused: list[str] = []
+    controller.edit_refused.connect(refused.append)
+    loss_out = scene.node_item(loss).out_ports["loss"]
+    drag(view, loss_out.scenePos(), scene.node_item(fc).in_ports["in"].scenePos())
+    drag(
+        view,
+        scene.node_item(x).out_ports["out"].scenePos(),
+        scene.node_item(adam).in_ports["loss"].scenePos(),
+    )
+    drag(
+        view,
+        scene.node_item(fc).in_ports["in"].scenePos(),
+        scene.node_item(loss).in_ports["prediction"].scenePos(),
+    )
+    assert refused == [
+        "A loss's output feeds an optimizer's 'loss' input, nothing else",
+        "An optimizer's 'loss' input takes a loss's output, not a tensor",
+        "Both ports are inputs: a wire runs from an output (right side) to an input (left side)",
+    ]
+    assert controller.doc.edges() == []
 
 
 # ---- moving cards --------------------------------------------------------------------------

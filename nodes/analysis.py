@@ -509,19 +509,19 @@ class _Analyzer:
         if not count:
             return
         outputs = int(prediction[1])
-        feeder = self.doc.node(wires["prediction"]).name
+        feeder = wires["prediction"]
+        # On the node that gives the scores: that is where the fix goes.
+        scores = f"{outputs} class score{'' if outputs == 1 else 's'}"
+        gives = f"{label(self.doc, feeder)} gives {scores} to {label(self.doc, loss)}"
+        has = f"{label(self.doc, data)} has"
         if outputs < count:
             self.error(
-                f"{label(self.doc, loss)}: '{feeder}' gives {outputs} class scores but "
-                f"'{self.doc.node(data).name}' has {count} classes; set '{feeder}' to {count} outputs",
-                loss,
-                code="class_count",
+                f"{gives} but {has} {count} classes; give it {count} outputs", feeder, code="class_count"
             )
         elif outputs > count:
             self.warn(
-                f"{label(self.doc, loss)}: '{feeder}' gives {outputs} class scores but "
-                f"'{self.doc.node(data).name}' has only {count} classes; {count} outputs are enough",
-                loss,
+                f"{gives} but {has} only {count} classes; {count} outputs are enough",
+                feeder,
                 code="class_count",
             )
 

@@ -156,9 +156,9 @@ def _single_class(shapes: Sequence[Shape]) -> list[str]:
     prediction, target = shapes
     if len(prediction) >= 2 and prediction[1] == 1 and target == _index_shape(prediction):
         return [
-            "the prediction has a single class score, so every target is class 0 and the loss "
-            "is always zero; give the last layer one output per class, or use BCEWithLogitsLoss "
-            "for a yes/no answer"
+            "the prediction has a single class score, and cross-entropy over one class is always "
+            "zero, so nothing is learned; give the last layer one output per class, or use "
+            "BCEWithLogitsLoss for a yes/no answer"
         ]
     return []
 

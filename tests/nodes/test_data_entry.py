@@ -107,3 +107,36 @@ def test_a_target_wired_into_a_layer_gets_one_error_not_a_dtype_puzzle() -> None
         errors[1].message
         == "Target 'y' holds the answers and can only feed a loss's target, not Linear 'fc1'"
     )
+
+
+FEWER = "but Spirals 'data' has 3 classes; give it 3 outputs"
+
+
+@pytest.mark.parametrize(
+    ("outputs", "severity", "words"),
+    [
+        (1, "error", f"gives 1 class score to Cross-entropy 'loss' {FEWER}"),
+        (2, "error", f"gives 2 class scores to Cross-entropy 'loss' {FEWER}"),
+        (
+            5,
+            "warning",
+            "gives 5 class scores to Cross-entropy 'loss' but Spirals 'data' has only 3 "
+            "classes; 3 outputs are enough",
+        ),
+    ],
+)
+def test_a_class_count_mismatch_is_reported_on_the_layer_to_change(
+    outputs: int, severity: str, words: str
+) -> None:
+    doc = GraphDocument("Classes")
+    data = doc.add_node("Spirals", name="data", params={"classes": 3}).id
+    x = doc.add_node("Input", name="x").id
+    y = doc.add_node("Target", name="y").id
+    doc.connect(data, "x", x, "data")
+    doc.connect(data, "y", y, "data")
+    classifier(doc, data, x, y, "out")
+    fc2 = doc.find_by_name("fc2").id
+    doc.set_param(fc2, "out_features", outputs)
+    (problem,) = [p for p in analyze(doc).problems if p.code == "class_count"]
+    assert problem.node_id == fc2 and problem.severity.value == severity
+    assert problem.message == f"Linear 'fc2' {words}"

@@ -395,7 +395,7 @@ BCE_NO_SIGMOID = (
     "its prediction does not come from a Sigmoid; add a Sigmoid before it, or better, use BCEWithLogitsLoss"
 )
 BCE_LOGITS_SIGMOID = "BCEWithLogitsLoss applies the sigmoid itself; remove the Sigmoid"
-ONE_CLASS = "the prediction has a single class score, so every target is class 0"
+ONE_CLASS = "the prediction has a single class score, and cross-entropy over one class is always zero"
 
 INDEX = "class index"
 

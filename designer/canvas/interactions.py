@@ -132,4 +132,3 @@ def why_ports_do_not_fit(origin: PortItem, other: PortItem) -> str:
     if loss_end.is_output:
         return "A loss's output feeds an optimizer's 'loss' input, nothing else"
     return "An optimizer's 'loss' input takes a loss's output, not a tensor"
-

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QValidator, QWheelEvent
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QSpinBox, QWidget
 
@@ -48,6 +48,29 @@ def format_float(value: float) -> str:
     return text[:-2] if text.endswith(".0") and "e" not in text else text
 
 
+class TypingWatch:
+    """Tells a spin box's owner when typed text was taken, even unchanged: a message about
+    earlier refused text can then go, although valueChanged never fires ("1e3" refused,
+    then the same value typed again). Focus leaving without typing says nothing."""
+
+    def __init__(self, spin: QAbstractSpinBox, retyped: SignalInstance) -> None:
+        self._typed = False
+        self._retyped = retyped
+        spin.lineEdit().textEdited.connect(self._on_edited)
+        spin.editingFinished.connect(self._on_finished)
+
+    def _on_edited(self, _text: str) -> None:
+        self._typed = True
+
+    def refused(self) -> None:
+        self._typed = False  # editingFinished follows fixup: not a taken value
+
+    def _on_finished(self) -> None:
+        if self._typed:
+            self._typed = False
+            self._retyped.emit()
+
+
 class IntSpin(QSpinBox):
     """A spin box that accepts any typed whole number (so out-of-range input can be
     explained, not silently clamped) while its arrows stay inside the allowed range.
@@ -58,9 +81,11 @@ class IntSpin(QSpinBox):
     """
 
     refused = Signal(str)  # the text given up on; the box shows its previous value again
+    retyped = Signal()  # typed text that is a whole number was committed, changed or not
 
     def __init__(self, param: IntParam, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._typing = TypingWatch(self, self.retyped)
         self.lo = param.minimum if param.minimum is not None else -_INT_LIMIT
         self.hi = param.maximum if param.maximum is not None else _INT_LIMIT
         self.setRange(-_INT_LIMIT - 1, _INT_LIMIT)  # the bottom value is the "auto" sentinel
@@ -81,6 +106,7 @@ class IntSpin(QSpinBox):
 
     def fixup(self, text: str) -> str:
         # Called with text that is no value as the edit ends; the box then reverts.
+        self._typing.refused()
         if text.strip():
             self.refused.emit(text.strip())
         return text

@@ -191,6 +191,7 @@ class IntEditor(ParamEditor):
         self.spin = IntSpin(param, self)
         self.spin.valueChanged.connect(self._on_spin)
         self.spin.refused.connect(self._on_refused)
+        self.spin.retyped.connect(self._on_retyped)
         self.row.addWidget(self.spin, 1)
         self.auto: QCheckBox | None = None
         self._last_number = param.default if isinstance(param.default, int) else max(_lo(param), 1)
@@ -229,6 +230,11 @@ class IntEditor(ParamEditor):
 
     def _on_spin(self, value: int) -> None:
         self._commit(value)
+
+    def _on_retyped(self) -> None:
+        # The value typed again after a refusal is the one already set: nothing is wrong now.
+        if self.error and self.spin.value() == getattr(self, "_document_value", None):
+            self.show_error(None)
 
     def _on_refused(self, text: str) -> None:
         try:

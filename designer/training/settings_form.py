@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer.canvas.style import current_style
-from designer.inspector.controls import IntSpin
+from designer.inspector.controls import IntSpin, TypingWatch
 from nodes.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param
 from nodes.training_settings import TRAINING_PARAMS, TrainingSettings
 
@@ -132,6 +132,7 @@ class SettingsForm(QWidget):
         spin.setKeyboardTracking(False)
         spin.valueChanged.connect(lambda value, n=param.name: self._emit(n, value))
         spin.refused.connect(lambda text, n=param.name: self._refuse(n, text))
+        spin.retyped.connect(lambda: self.show_problem(None))
         return spin
 
     def _emit(self, name: str, value: Any) -> None:
@@ -229,8 +230,14 @@ class CompactDoubleSpinBox(QDoubleSpinBox):
             return self.value()
 
     refused = Signal(str)  # text given up on as the edit ended; the box shows its value again
+    retyped = Signal()  # typed text that is a number was committed, changed or not
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._typing = TypingWatch(self, self.retyped)
 
     def fixup(self, text: str) -> str:
+        self._typing.refused()
         if text.strip():
             self.refused.emit(text.strip())
         return text

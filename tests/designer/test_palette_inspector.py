@@ -262,6 +262,8 @@ def test_whole_number_fields_refuse_fractions_instead_of_dropping_keystrokes(qtb
         assert editor.message.text().endswith("; still 64")
         assert editor.spin.value() == 64 and editor.spin.text() == "64"
     assert spiral.doc.node("n3").params["out_features"] == 64
+    type_into(qtbot, editor.spin, "64")  # the value it already has, typed again: the error goes
+    assert editor.error is None and spiral.undo_stack.count() == 0
     type_into(qtbot, editor.spin, "99999999999")  # past the declared maximum, not only a C int's
     assert editor.error == error_of(out_features, "99999999999")
     assert spiral.undo_stack.count() == 0

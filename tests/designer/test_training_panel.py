@@ -504,6 +504,12 @@ def test_settings_refuse_text_they_cannot_take_and_say_why(qtbot: Any, views: An
     type_setting(qtbot, view, "epochs", "30")
     assert not form.problem.isVisible()
     assert settings["training"]["epochs"] == 30
+    # A refusal stays while focus merely moves on, and goes when the same value is typed again.
+    type_setting(qtbot, view, "seed", "1e3")
+    form.editors["epochs"].setFocus()
+    assert form.problem.isVisible() and "Seed needs a whole number" in form.problem.text()
+    type_setting(qtbot, view, "seed", str(form.value("seed")))
+    assert not form.problem.isVisible()
 
 
 def test_a_file_with_invalid_training_settings_opens_says_which_and_trains(

@@ -28,8 +28,13 @@ def ask_save_path(parent: QWidget, title: str, current: Path | None) -> Path | N
     name, _ = QFileDialog.getSaveFileName(parent, "Save project", str(suggestion), PROJECT_FILTER)
     if not name:
         return None
+    return _with_suffix(name, ".json")
+
+
+def _with_suffix(name: str, suffix: str) -> Path:
+    """A name typed without an extension gets the file type's own (as Save As dialogs do)."""
     path = Path(name)
-    return path if path.suffix else path.with_suffix(".json")
+    return path if path.suffix else path.with_suffix(suffix)
 
 
 def export_source(controller: DocumentController, fmt: str) -> str:
@@ -54,9 +59,10 @@ def export(parent: QWidget, controller: DocumentController, fmt: str) -> Path | 
     name, _ = QFileDialog.getSaveFileName(parent, "Export Python", str(folder / default), PYTHON_FILTER)
     if not name:
         return None
+    path = _with_suffix(name, ".py")  # "train" would not import, nor run as the docstring says
     try:
-        write_text_atomic(name, source)
+        write_text_atomic(path, source)
     except OSError as exc:
-        QMessageBox.warning(parent, "Cannot export", f"Cannot write {name}: {exc.strerror or exc}")
+        QMessageBox.warning(parent, "Cannot export", f"Cannot write {path}: {exc.strerror or exc}")
         return None
-    return Path(name)
+    return path

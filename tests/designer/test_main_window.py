@@ -572,6 +572,19 @@ def test_export_writes_the_source(
     assert shown.startswith(f"Exported {target}") and "python model.py" in shown
 
 
+def test_an_export_named_without_extension_gets_py(
+    qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found in a newcomer trial: "train" was written as is, and "python train" was suggested.
+    typed = tmp_path / "train"
+    monkeypatch.setattr(file_actions.QFileDialog, "getSaveFileName", lambda *a, **k: (str(typed), ""))
+    trigger(window, "export_script")
+    assert not typed.exists()
+    written = tmp_path / "train.py"
+    assert written.read_text("utf-8") == file_actions.export_source(window.controller, "script")
+    assert "python train.py" in window.statusBar().currentMessage()
+
+
 # ---- closing and bad files ------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget, QWidget
 
-from designer import file_actions
+from designer import commands, file_actions
 from designer.canvas import style as st
 from designer.canvas.node_item import NodeItem
 from designer.canvas.scene import GraphScene
@@ -24,6 +24,7 @@ from designer.problems import ProblemsWidget
 from designer.recent import RecentFiles
 from designer.training.view import TrainingView
 from nodes import project
+from nodes.graph import UNTITLED, GraphDocument
 from nodes.project import ProjectError
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
@@ -302,7 +303,7 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self,
             "Unsaved changes",
-            f"Save the changes to {self.controller.doc.name!r} first?",
+            f"Save the changes to {self._shown_name()!r} first?",
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel,
@@ -312,11 +313,18 @@ class MainWindow(QMainWindow):
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
+    def _shown_name(self) -> str:
+        """The name the title bar shows: the file's, once there is one."""
+        path = self.controller.path
+        return path.name if path is not None else self.controller.doc.name
+
     def new_project(self) -> None:
         if self.confirm_discard():
-            from nodes.graph import GraphDocument
-
             self.controller.set_document(GraphDocument(), None)
+            # (replaces a stale "Opened ..." and says where to start)
+            self.statusBar().showMessage(
+                "New project: drag a data set, layers, a loss and an optimizer from the palette", 8000
+            )
 
     def open_dialog(self) -> None:
         path = file_actions.ask_open_path(self, self.controller.path)
@@ -349,7 +357,12 @@ class MainWindow(QMainWindow):
 
     def save_as(self) -> bool:
         path = file_actions.ask_save_path(self, self.controller.doc.name, self.controller.path)
-        return path is not None and self._save_to(path)
+        if path is None:
+            return False
+        if self.controller.doc.name == UNTITLED:
+            # A new project takes its file's name, which also names the exported model class.
+            self.controller.undo_stack.push(commands.SetMeta(self.controller.doc, "name", path.stem))
+        return self._save_to(path)
 
     def _save_to(self, path: Path) -> bool:
         try:

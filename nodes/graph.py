@@ -58,11 +58,12 @@ class GraphEvent:
 Listener = Callable[[GraphEvent], None]
 
 _NAME_TAIL = re.compile(r"^(.*?)(\d+)$")
+UNTITLED = "Untitled"  # a new project's name until it is saved under a file name
 
 
 @dataclass
 class GraphDocument:
-    name: str = "Untitled"
+    name: str = UNTITLED
     description: str = ""
     # Settings that are not nodes (training defaults, view state) ride along untouched.
     settings: dict[str, Any] = field(default_factory=dict)

@@ -600,6 +600,33 @@ def test_closing_with_unsaved_changes_asks(qtbot: Any, window: MainWindow, dialo
     assert not window.isVisible() and len(dialogs.of("question")) == 2
 
 
+def test_a_new_project_saved_takes_the_files_name_and_the_prompt_uses_it(
+    qtbot: Any, window: MainWindow, dialogs: Dialogs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found in a newcomer trial: after Save As myspiral.json the close prompt still said
+    # 'Untitled', and the exported model class was called Untitled.
+    window.new_project()
+    assert window.statusBar().currentMessage().startswith("New project: drag a data set")
+    window.add_node_at_center("Input")
+    target = tmp_path / "myspiral.json"
+    monkeypatch.setattr(file_actions.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    assert window.save_as()
+    assert window.controller.doc.name == "myspiral" and not window.controller.dirty
+    assert project.load(target).name == "myspiral"
+    window.add_node_at_center("ReLU")  # selected Input: the ReLU lands beside it
+    dialogs.answer = Button.Cancel
+    assert not window.close()
+    assert dialogs.of("question")[-1][2] == "Save the changes to 'myspiral.json' first?"
+    relu = next(n.id for n in window.controller.doc.nodes() if n.type_id == "ReLU")
+    entry = next(n.id for n in window.controller.doc.nodes() if n.type_id == "Input")
+    assert window.controller.connect_ports(entry, "out", relu, "in")
+    window.controller.reanalyze()
+    assert "class Myspiral(nn.Module)" in file_actions.export_source(window.controller, "python")
+    named = tmp_path / "other.json"  # a project that has a name keeps it
+    monkeypatch.setattr(file_actions.QFileDialog, "getSaveFileName", lambda *a, **k: (str(named), ""))
+    assert window.save_as() and window.controller.doc.name == "myspiral"
+
+
 def test_closing_without_changes_asks_nothing(qtbot: Any, window: MainWindow, dialogs: Dialogs) -> None:
     assert window.close()
     assert dialogs.calls == []

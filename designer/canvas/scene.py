@@ -479,6 +479,13 @@ class GraphScene(QGraphicsScene):
             return
         event.accept()
 
+    def cards_rect(self) -> QRectF:
+        """Where the cards are (wires run between them, so this is the network's extent)."""
+        rect = QRectF()
+        for item in self._nodes.values():
+            rect = rect.united(item.sceneBoundingRect())
+        return rect
+
     def items_bounding_rect(self) -> QRectF:
         """The cards and wires, without a draft wire or editor."""
         rect = QRectF()

@@ -18,12 +18,14 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPixmapCache,
+    QResizeEvent,
     QShowEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from designer.canvas import style as st
+from designer.canvas.offscreen_hint import OffscreenHint
 from designer.canvas.scene import GraphScene, snap
 from nodes import layout
 
@@ -37,6 +39,7 @@ class CanvasView(QGraphicsView):
     def __init__(self, scene: GraphScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
         self._scene = scene
+        self.offscreen_hint = OffscreenHint(self, scene.cards_rect, self.fit_all)  # (before any scroll)
         self._pan_from: QPoint | None = None
         self._drop_wire = None
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
@@ -56,6 +59,9 @@ class CanvasView(QGraphicsView):
         QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), 64 * 1024))
         self._fit_pending = True  # fit once the view has its real size
         scene.controller.document_replaced.connect(self._on_document_replaced)
+        self.zoom_changed.connect(self.offscreen_hint.schedule)
+        scene.controller.graph_event.connect(self.offscreen_hint.schedule)
+        scene.controller.document_replaced.connect(self.offscreen_hint.schedule)
 
     def _on_document_replaced(self) -> None:
         if self.isVisible():
@@ -68,6 +74,14 @@ class CanvasView(QGraphicsView):
         if self._fit_pending:
             self._fit_pending = False
             self.fit_all()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.offscreen_hint.schedule()  # a pan may bring cards into view or push them out
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.offscreen_hint.schedule()
 
     # ---- zoom and navigation -------------------------------------------------------
 

@@ -703,3 +703,22 @@ def test_the_layout_saved_at_close_comes_back(qtbot: Any, window: MainWindow, tm
     assert fresh.restore_layout(settings)
     fresh.show()
     qtbot.waitUntil(lambda: abs(fresh.run_dock.height() - window.run_dock.height()) < 30)
+
+
+def test_a_network_wider_than_the_view_says_so_and_fits_on_a_click(qtbot: Any, window: MainWindow) -> None:
+    # Found in a newcomer trial: the spiral example opens legible, with the loss and the
+    # optimizer past the right edge and nothing saying they are there.
+    hint = window.view.offscreen_hint
+    assert window.open_example("spiral_mlp")
+    qtbot.waitUntil(hint.isVisible)
+    viewport = window.view.viewport().rect()
+    visible = window.view.mapToScene(viewport).boundingRect()
+    assert not visible.contains(window.scene.cards_rect())
+    assert viewport.contains(hint.geometry())
+    qtbot.mouseClick(hint, Qt.MouseButton.LeftButton)
+    visible = window.view.mapToScene(viewport).boundingRect()
+    assert visible.contains(window.scene.cards_rect())
+    qtbot.waitUntil(lambda: not hint.isVisible())
+    window.new_project()
+    qtbot.wait(200)
+    assert not hint.isVisible()  # nothing to fit

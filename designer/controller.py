@@ -16,23 +16,13 @@ import networkx as nx
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from designer import commands
+from designer import commands, entry_wiring
 from nodes import project, registry
-from nodes.analysis import Analysis, analyze, label
-from nodes.data_entry import (
-    ENTRY_PORT,
-    answers_misplaced,
-    entry_params,
-    entry_type,
-    misplaced_answers_message,
-    needs_entry,
-)
+from nodes.analysis import Analysis, analyze
 from nodes.datafiles import set_base_dir
 from nodes.graph import Edge, GraphDocument, GraphEditError, GraphEvent
-from nodes.layout import entry_spot, free_spot, make_room
+from nodes.layout import make_room
 from nodes.params import ParamError
-from nodes.shapes import Shape
-from nodes.spec import NodeSpec, Role
 
 CLIPBOARD_FORMAT = "application/x-netcanvas-nodes"
 
@@ -147,9 +137,9 @@ class DocumentController(QObject):
     def connect_ports(self, source: str, source_port: str, target: str, target_port: str) -> bool:
         """Wire two ports; a wire already entering that input is replaced (one undo step).
         A data set wired into a layer or a loss goes through an Input or a Target (see
-        _connect_through_entry)."""
-        if self._skips_entry(source, target):
-            return self._connect_through_entry(source, source_port, target, target_port)
+        entry_wiring)."""
+        if entry_wiring.skips_entry(self.doc, source, target):
+            return entry_wiring.connect_through_entry(self, source, source_port, target, target_port)
         replaced = [e for e in self.doc.in_edges(target) if e.target_port == target_port]
         edge = Edge(source, source_port, target, target_port)
         if edge in replaced:
@@ -169,66 +159,6 @@ class DocumentController(QObject):
                 f"'{target_port}' of '{self.doc.node(target).name}' takes one wire (undo to get it back)"
             )
         return True
-
-    def _spec(self, node_id: str) -> NodeSpec | None:
-        type_id = self.doc.node(node_id).type_id
-        return registry.get(type_id) if registry.exists(type_id) else None
-
-    def _skips_entry(self, source: str, target: str) -> bool:
-        specs = self._spec(source), self._spec(target)
-        return specs[0] is not None and specs[1] is not None and needs_entry(specs[0], specs[1])
-
-    def _connect_through_entry(self, source: str, source_port: str, target: str, target_port: str) -> bool:
-        """Put the Input (for x) or Target (for y) the data set's output needs in between,
-        shaped like the data, or reuse the one it already feeds; one undo step."""
-        kind = entry_type(source_port)
-        target_spec = self._spec(target)
-        if target_spec is not None and answers_misplaced(source_port, target_spec):
-            self.edit_refused.emit(
-                misplaced_answers_message(label(self.doc, source), label(self.doc, target))
-            )
-            return False
-        entry = next(
-            (
-                e.target
-                for e in self.doc.out_edges(source)
-                if e.source_port == source_port and self.doc.node(e.target).type_id == kind
-            ),
-            None,
-        )
-        self.undo_stack.beginMacro(f"Connect through {kind}")
-        try:
-            if entry is None:
-                entry = self._add_entry(source, source_port, target, kind)
-                if entry is None:
-                    return False
-            connected = self.connect_ports(entry, "out", target, target_port)
-        finally:
-            self.undo_stack.endMacro()
-        if connected:
-            names = [f"'{self.doc.node(n).name}'" for n in (source, entry, target)]
-            self.edit_explained.emit(
-                f"Wired {names[0]} to {names[2]} through {kind} {names[1]}: a data set's "
-                f"{source_port} enters the network through {'an Input' if kind == 'Input' else 'a Target'}"
-            )
-        return connected
-
-    def _add_entry(self, source: str, source_port: str, target: str, kind: str) -> str | None:
-        spot = entry_spot(self.doc, source, target, kind)
-        entry = self.add_node(
-            kind, spot, params=entry_params(source_port, self._data_shape(source, source_port))
-        )
-        if entry is None:
-            return None
-        self._push(commands.Connect(self.doc, Edge(source, source_port, entry, ENTRY_PORT), []))
-        # The target steps right if the new card needs room, then the card steps down past others.
-        room = make_room(self.doc, entry, target, unwired_too=True)
-        moves = {n: (self.doc.node(n).position, xy) for n, xy in room.items()}
-        self.move_nodes(moves)
-        final = free_spot(self.doc, entry)
-        if final != spot:
-            self.move_nodes({entry: (spot, final)})
-        return entry
 
     def disconnect(self, edges: list[Edge]) -> None:
         if edges:
@@ -266,7 +196,9 @@ class DocumentController(QObject):
         """Drop a node onto a wire: source -> new node -> target, one undo step."""
         self.undo_stack.beginMacro(f"Insert {type_id}")
         try:
-            node_id = self.add_node(type_id, position, params=self._entry_params_for(type_id, edge))
+            node_id = self.add_node(
+                type_id, position, params=entry_wiring.entry_params_for(self, type_id, edge)
+            )
             if node_id is None:
                 return None
             spec_inputs, spec_outputs = self._ports(node_id)
@@ -281,16 +213,6 @@ class DocumentController(QObject):
             return node_id
         finally:
             self.undo_stack.endMacro()
-
-    def _entry_params_for(self, type_id: str, edge: Edge) -> dict[str, Any] | None:
-        """An Input or Target dropped on a data set's wire takes the data's shape."""
-        source = self._spec(edge.source)
-        if source is None or source.role is not Role.SOURCE or type_id != entry_type(edge.source_port):
-            return None
-        return entry_params(edge.source_port, self._data_shape(edge.source, edge.source_port))
-
-    def _data_shape(self, source: str, port: str) -> Shape | None:
-        return self.reanalyze().info[source].out_shapes.get(port)
 
     def _ports(self, node_id: str) -> tuple[list[str], list[str]]:
         node = self.doc.node(node_id)

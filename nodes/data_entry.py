@@ -41,14 +41,26 @@ def entry_params(source_port: str, shape: Shape | None) -> dict[str, Any]:
     return {"shape": sample, "dtype": TARGET_CLASS if sample == () else TARGET_FLOAT}
 
 
+def _an(kind: str) -> str:
+    return f"an {kind}" if kind == "Input" else f"a {kind}"
+
+
 def missing_entry_message(source: str, source_port: str, target: str) -> str:
-    """Why a wire from a data set (named `source`) into `target` is refused, and the fix."""
+    """Why a wire from a data set (named `source`) into `target` is an error, and the fix."""
     kind = entry_type(source_port)
     what = "the features" if kind == "Input" else "the answers"
-    article = "an" if kind == "Input" else "a"
     return (
         f"{source} feeds {target} directly; a data set's {source_port} ({what}) enters through "
-        f"{article} {kind} node: drop {article} {kind} onto this wire"
+        f"{_an(kind)} node: drop {_an(kind)} onto this wire"
+    )
+
+
+def through_entry_message(source: str, entry: str, target: str, source_port: str) -> str:
+    """What the designer did when it put an entry node (named `entry`) in between."""
+    kind = entry_type(source_port)
+    return (
+        f"Wired '{source}' to '{target}' through {kind} '{entry}': a data set's {source_port} "
+        f"enters the network through {_an(kind)}"
     )
 
 

@@ -60,19 +60,26 @@ def diverged(train_losses: Sequence[float]) -> str:
     return ""
 
 
-def _against_chance(train_losses: Sequence[float], chance: float | None, learning_rate: float | None) -> str:
-    """A hint when the loss never got below a blind guess's: it blew up in the first epoch
-    (which diverged() cannot see, having no earlier epoch), or it never moved."""
-    losses = [v for v in train_losses if math.isfinite(v)]
-    if chance is None or not losses or learning_rate is None or learning_rate <= 0:
+def _started_high(losses: Sequence[float], chance: float | None, rates: dict[str, str]) -> str:
+    """The first epoch's loss far above a blind guess's, and little learned since (which
+    diverged() cannot see: there is no earlier epoch to jump from)."""
+    if chance is None or not losses or not rates:
         return ""
-    rates = {"chance": f"{chance:.3g}", "lr": f"{learning_rate:g}", "lr_down": f"{learning_rate / 10:g}"}
-    late = statistics.median(losses[len(losses) // 2 :])  # where the run settled, noise aside
-    if losses[0] > JUMP * chance and late > LITTLE_LEARNED * chance:
-        return STARTED_HIGH.format(first=f"{losses[0]:.3g}", **rates)
-    if len(losses) >= 3 and late > GUESS_LEVEL * chance:
-        return STUCK.format(**rates)
+    if losses[0] > JUMP * chance and _settled(losses) > LITTLE_LEARNED * chance:
+        return STARTED_HIGH.format(first=f"{losses[0]:.3g}", chance=f"{chance:.3g}", **rates)
     return ""
+
+
+def _stuck(losses: Sequence[float], chance: float | None, rates: dict[str, str]) -> str:
+    """The loss settled at a blind guess's level (and was not still falling: see run_advice)."""
+    if chance is None or len(losses) < 3 or not rates or _settled(losses) <= GUESS_LEVEL * chance:
+        return ""
+    return STUCK.format(chance=f"{chance:.3g}", **rates)
+
+
+def _settled(losses: Sequence[float]) -> float:
+    """Where the run settled: the median of its second half, noise aside."""
+    return statistics.median(losses[len(losses) // 2 :])
 
 
 def run_advice(
@@ -86,16 +93,22 @@ def run_advice(
     """What to try next, or "" when the run gives no reason to say anything.
 
     `best_epoch` is the epoch with the lowest monitored loss (validation when there is
-    some); a completed run whose best epoch is its last was still improving. `chance`
-    is a blind guess's loss (chance_loss), when known."""
-    warning = diverged(train_losses) or _against_chance(train_losses, chance, learning_rate)
+    some); a completed run whose best epoch is its last was still improving (a rate too
+    low looks like that, even at a blind guess's level). `chance` is a blind guess's
+    loss (chance_loss), when known."""
+    losses = [v for v in train_losses if math.isfinite(v)]
+    usable_rate = learning_rate is not None and math.isfinite(learning_rate) and learning_rate > 0
+    rates = {"lr": f"{learning_rate:g}", "lr_down": f"{learning_rate / 10:g}"} if usable_rate else {}
+    warning = diverged(train_losses) or _started_high(losses, chance, rates)
     if warning:
         return warning
     epochs = len(train_losses)
     still_falling = reason == "completed" and epochs > 1 and best_epoch == epochs
-    if not still_falling or (accuracy is not None and accuracy >= GOOD_ENOUGH):
+    if not still_falling:
+        return _stuck(losses, chance, rates)
+    if accuracy is not None and accuracy >= GOOD_ENOUGH:
         return ""
-    if learning_rate is None or not math.isfinite(learning_rate) or learning_rate <= 0:
+    if not usable_rate:
         return f"The loss was still falling at the last epoch: train for more epochs (this run had {epochs})."
     return STILL_IMPROVING.format(
         epochs=epochs, lr=f"{learning_rate:g}", lr3=f"{3 * learning_rate:g}", lr10=f"{10 * learning_rate:g}"

@@ -74,6 +74,9 @@ def test_a_loss_stuck_at_a_blind_guess_is_named_and_a_good_run_is_not() -> None:
     chance = math.log(3)
     stuck = [chance * f for f in (1.02, 1.0, 0.99, 1.01, 0.99, 1.0)]
     assert run_advice("completed", stuck, 3, 0.5, chance=chance).startswith("The loss stayed at a blind")
+    # Crawling down from a blind guess is a rate too low, not too high: "still falling" says so.
+    crawling = [chance * f for f in (1.0, 0.999, 0.998, 0.997, 0.996, 0.995)]
+    assert "raise the learning rate" in run_advice("completed", crawling, 6, 1e-4, chance=chance)
     learned = [chance * f for f in (0.9, 0.5, 0.3, 0.2, 0.15, 0.12)]
     assert "blind" not in run_advice("completed", learned, 6, 0.5, chance=chance)
     assert run_advice("completed", stuck, 3, 0.5) == ""  # no blind-guess level known: no claim

@@ -17,7 +17,7 @@ BINARY_LOSSES = ("BCELoss", "BCEWithLogitsLoss")
 
 def chance_loss(loss_type: str, num_classes: int | None) -> float | None:
     """The loss of a blind guess (equal scores for every class), where that is known:
-    ln(k) for k classes, ln(2) for a yes/no output; None for regression losses."""
+    ln(k) for k class scores, ln(2) for a yes/no output; None for regression losses."""
     if loss_type in CLASS_LOSSES and num_classes and num_classes >= 2:
         return math.log(num_classes)
     if loss_type in BINARY_LOSSES:
@@ -89,13 +89,17 @@ def run_advice(
     learning_rate: float | None,
     accuracy: float | None = None,
     chance: float | None = None,
+    label_chance: float | None = None,
 ) -> str:
     """What to try next, or "" when the run gives no reason to say anything.
 
     `best_epoch` is the epoch with the lowest monitored loss (validation when there is
     some); a completed run whose best epoch is its last was still improving (a rate too
     low looks like that, even at a blind guess's level). `chance` is a blind guess's
-    loss (chance_loss), when known."""
+    loss over the model's scores (chance_loss), where a first epoch starts; `label_chance`
+    the same over the data's classes, where a network that learned nothing settles (it
+    soon stops giving unused scores any weight); it defaults to `chance`."""
+    label_chance = chance if label_chance is None else label_chance
     losses = [v for v in train_losses if math.isfinite(v)]
     usable_rate = learning_rate is not None and math.isfinite(learning_rate) and learning_rate > 0
     rates = {"lr": f"{learning_rate:g}", "lr_down": f"{learning_rate / 10:g}"} if usable_rate else {}
@@ -105,7 +109,7 @@ def run_advice(
     epochs = len(train_losses)
     still_falling = reason == "completed" and epochs > 1 and best_epoch == epochs
     if not still_falling:
-        return _stuck(losses, chance, rates)
+        return _stuck(losses, label_chance, rates)
     if accuracy is not None and accuracy >= GOOD_ENOUGH:
         return ""
     if not usable_rate:

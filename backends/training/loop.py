@@ -164,6 +164,11 @@ class _Trainer:
         self.loss_fn = self.built.make_loss().to(self.device)
         self.optimizer = self.built.make_optimizer(self.model)
         self.loss_type = doc.node(plan.loss_id).type_id
+        # A blind guess spreads over the scores the model gives (16 outputs: ln 16), not over
+        # the data set's classes; the advice compares the loss with that guess.
+        prediction = (analysis.info[plan.loss_id].in_shapes or [None])[0]
+        scores = prediction[1] if prediction is not None and len(prediction) >= 2 else None
+        self.blind_guess_loss = chance_loss(self.loss_type, scores if isinstance(scores, int) else None)
         source = doc.node(plan.source_id)
         self.splits = load_dataset(
             source.type_id, dict(analysis.info[source.id].params or {}), self.job.base_dir
@@ -492,6 +497,7 @@ class _Trainer:
                 # The rate the run started from: a schedule's decayed rate is no advice.
                 float(self.optimizer.param_groups[0].get("initial_lr", self._learning_rate())),
                 metrics.get("accuracy"),
+                self.blind_guess_loss,
                 chance_loss(self.loss_type, self.splits.num_classes),
             ),
         )

@@ -12,13 +12,13 @@ from tests.backends.training_helpers import chain, run
 pytestmark = pytest.mark.slow
 
 
-def palette_defaults_spiral(lr: float) -> object:
+def palette_defaults_spiral(lr: float, scores: int = 2) -> object:
     """The newcomer's network: every node as the palette adds it (Linear 16 units, Adam)."""
     return chain(
         "Spirals",
         {},
         [2],
-        [("Linear", {}), ("ReLU", {}), ("Linear", {"out_features": 2})],
+        [("Linear", {}), ("ReLU", {}), ("Linear", {"out_features": scores})],
         {"shape": [], "dtype": "class index"},
         optimizer="Adam",
         optimizer_params={"lr": lr},
@@ -86,3 +86,15 @@ def test_a_blind_guess_loss_is_log_of_the_class_count() -> None:
     assert chance_loss("CrossEntropyLoss", 10) == math.log(10)
     assert chance_loss("NLLLoss", 2) == math.log(2) == chance_loss("BCEWithLogitsLoss", None)
     assert chance_loss("MSELoss", None) is None and chance_loss("CrossEntropyLoss", None) is None
+
+
+def test_a_blind_guess_is_over_the_models_scores_not_the_data_classes() -> None:
+    # Found in a newcomer trial: the last Linear left at 16 outputs (a warning) starts near
+    # ln 16 = 2.77, which is no blow-up; measured against ln 2 it was called one, and the
+    # advice to lower a fine learning rate led the tester to 55%.
+    fine, _ = run(palette_defaults_spiral(1e-3, scores=16), epochs=50, batch_size=32)
+    assert fine.history[0].train_loss > 3 * math.log(2)  # what fooled the old rule
+    assert "too high" not in fine.finished.advice
+    assert fine.finished.advice.startswith("The loss was still falling")
+    hot, _ = run(palette_defaults_spiral(2.5, scores=16), epochs=50, batch_size=32)
+    assert "(now 2.5; try 0.25)" in hot.finished.advice  # settled at a two-class guess's level

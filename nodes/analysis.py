@@ -531,6 +531,16 @@ class _Analyzer:
         unresolved = any(not self.info[n].out_shapes for n in analysis.model_nodes)
         if unresolved:
             return  # counts are unknown until the errors above are fixed; say nothing more
+        if analysis.outputs and not analysis.model_nodes:
+            # An Input straight into the loss: torch's optimizer would get no parameters at all.
+            self.warn(
+                f"{label(self.doc, loss)} is fed straight from {label(self.doc, analysis.outputs[0])}, "
+                "so there is no network to train; put layers such as Linear between them",
+                loss,
+                code="nothing_to_train",
+                blocks_training=True,
+            )
+            return
         if analysis.model_nodes and not trainable:
             self.warn(
                 "the network has no trainable parameters, so the optimizer has nothing "

@@ -140,3 +140,27 @@ def test_a_class_count_mismatch_is_reported_on_the_layer_to_change(
     (problem,) = [p for p in analyze(doc).problems if p.code == "class_count"]
     assert problem.node_id == fc2 and problem.severity.value == severity
     assert problem.message == f"Linear 'fc2' {words}"
+
+
+def test_a_data_set_through_entries_straight_into_the_loss_cannot_train() -> None:
+    # Found in a newcomer trial: every check passed, then torch said "optimizer got an
+    # empty parameter list ... this may be a bug in netcanvas".
+    doc = GraphDocument("No layers")
+    data = doc.add_node("Spirals", name="data").id
+    x = doc.add_node("Input", name="x").id
+    y = doc.add_node("Target", name="y").id
+    loss = doc.add_node("CrossEntropyLoss", name="loss").id
+    adam = doc.add_node("Adam").id
+    doc.connect(data, "x", x, "data")
+    doc.connect(data, "y", y, "data")
+    doc.connect(x, "out", loss, "prediction")
+    doc.connect(y, "out", loss, "target")
+    doc.connect(loss, "loss", adam, "loss")
+    analysis = analyze(doc)
+    blockers = analysis.training_blockers()
+    assert [p.code for p in blockers] == ["nothing_to_train"]
+    assert blockers[0].node_id == loss
+    assert blockers[0].message == (
+        "Cross-entropy 'loss' is fed straight from Input 'x', so there is no network to "
+        "train; put layers such as Linear between them"
+    )

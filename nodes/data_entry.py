@@ -71,6 +71,6 @@ def answers_misplaced(source_port: str, target: NodeSpec) -> bool:
 
 def misplaced_answers_message(source: str, target: str) -> str:
     return (
-        f"{source}'s y holds the answers the network should learn to give: it feeds a loss's "
-        f"target (through a Target), not {target}"
+        f"The y of {source} holds the answers the network should learn to give: it feeds a "
+        f"loss's target (through a Target), not {target}"
     )

@@ -107,8 +107,7 @@ class IntSpin(QSpinBox):
     def fixup(self, text: str) -> str:
         # Called with text that is no value as the edit ends; the box then reverts.
         self._typing.refused()
-        if text.strip():
-            self.refused.emit(text.strip())
+        self.refused.emit(text.strip())  # "" too: an emptied field is explained, not left stale
         return text
 
     def stepBy(self, steps: int) -> None:

@@ -238,8 +238,7 @@ class CompactDoubleSpinBox(QDoubleSpinBox):
 
     def fixup(self, text: str) -> str:
         self._typing.refused()
-        if text.strip():
-            self.refused.emit(text.strip())
+        self.refused.emit(text.strip())  # "" too: an emptied field is explained, not left stale
         return text
 
     def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:

@@ -454,8 +454,8 @@ def test_a_data_set_wired_into_a_layer_or_loss_goes_through_an_input_and_a_targe
     count = controller.undo_stack.count()
     drag(view, data_card.out_ports["y"].scenePos(), scene.node_item(fc).in_ports["in"].scenePos())
     assert refused == [
-        "Spirals 'spirals1''s y holds the answers the network should learn to give: it feeds a "
-        "loss's target (through a Target), not Linear 'fc1'"
+        "The y of Spirals 'spirals1' holds the answers the network should learn to give: it "
+        "feeds a loss's target (through a Target), not Linear 'fc1'"
     ]
     assert controller.undo_stack.count() == count
     assert Edge(entry.id, "out", fc, "in") in controller.doc.edges()  # the wire there is kept

@@ -510,6 +510,13 @@ def test_settings_refuse_text_they_cannot_take_and_say_why(qtbot: Any, views: An
     assert form.problem.isVisible() and "Seed needs a whole number" in form.problem.text()
     type_setting(qtbot, view, "seed", str(form.value("seed")))
     assert not form.problem.isVisible()
+    # An emptied field is explained too, not left showing an older refusal's text.
+    type_setting(qtbot, view, "epochs", "abc")
+    spin = form.editors["epochs"]
+    spin.lineEdit().selectAll()
+    qtbot.keyClick(spin, Qt.Key.Key_Backspace)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert form.problem.text() == "Epochs needs a whole number, got ''; still 30"
 
 
 def test_a_file_with_invalid_training_settings_opens_says_which_and_trains(

@@ -24,11 +24,14 @@ from designer.problems import ProblemsWidget
 from designer.recent import RecentFiles
 from designer.training.view import TrainingView
 from nodes import project
-from nodes.graph import UNTITLED, GraphDocument
+from nodes.graph import UNTITLED, GraphDocument, GraphEvent
 from nodes.project import ProjectError
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 RUN_AREA_SHARE = 0.42  # of the window height, for the training panel and plots at first show
+
+
+STRUCTURAL_EDITS = ("node_added", "node_removed", "edge_added", "edge_removed")
 
 
 class MainWindow(QMainWindow):
@@ -108,6 +111,7 @@ class MainWindow(QMainWindow):
         c.document_replaced.connect(self._on_document_replaced)
         c.edit_refused.connect(lambda text: self.statusBar().showMessage(text, 6000))
         c.edit_explained.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        c.graph_event.connect(self._on_graph_edit)
         c.analysis_changed.connect(self._on_analysis)
 
     def _on_selection(self, node_ids: list[str]) -> None:
@@ -312,6 +316,12 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
+
+    def _on_graph_edit(self, event: GraphEvent) -> None:
+        # A new edit makes an older "Wired ..." or "Replaced ..." line stale; an edit that
+        # explains itself sends its words after its graph events.
+        if event.kind in STRUCTURAL_EDITS:
+            self.statusBar().clearMessage()
 
     def _shown_name(self) -> str:
         """The name the title bar shows: the file's, once there is one."""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -148,8 +149,18 @@ class ParamEditor(QWidget):
             self.message.setText(message)
             self.message.setStyleSheet(f"color: {error_color().name()};")
             self.message.show()
+            self._reveal()
         else:
             self._show_help()
+
+    def _reveal(self) -> None:
+        """Scroll the inspector so the field and its red line show (a field at the bottom
+        edge would hide the reason below the fold)."""
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if parent is not None:
+            parent.ensureWidgetVisible(self, 0, 8)
 
     @property
     def error(self) -> str | None:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QSettings, QStandardPaths, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QScrollArea
 
 from designer import file_actions
 from designer.canvas.port_item import IN, OUT
@@ -722,3 +722,36 @@ def test_a_network_wider_than_the_view_says_so_and_fits_on_a_click(qtbot: Any, w
     window.new_project()
     qtbot.wait(200)
     assert not hint.isVisible()  # nothing to fit
+
+
+def test_a_new_edit_clears_an_older_wiring_message(qtbot: Any, window: MainWindow) -> None:
+    # Found in a verification trial: "Wired ... through Input" stayed through later wiring.
+    window.new_project()
+    c = window.controller
+    data, fc, relu = (window.add_node_at_center(t) for t in ("Spirals", "Linear", "ReLU"))
+    assert data and fc and relu
+    assert c.connect_ports(data, "x", fc, "in")
+    assert window.statusBar().currentMessage().startswith("Wired 'spirals1' to 'fc1' through Input")
+    assert c.connect_ports(fc, "out", relu, "in")
+    assert window.statusBar().currentMessage() == ""
+
+
+def test_a_refused_value_at_the_bottom_of_the_inspector_is_scrolled_into_view(
+    qtbot: Any, window: MainWindow
+) -> None:
+    # Found in a verification trial: the red line sat below the fold of a short inspector.
+    window.scene.select_node(HIDDEN)
+    inspector = window.inspector
+    inspector.resize(inspector.width(), 260)
+    editor = inspector.editors["out_features"]
+    editor.spin.setFocus()
+    editor.spin.lineEdit().selectAll()
+    qtbot.keyClicks(editor.spin, "0")
+    qtbot.keyClick(editor.spin, Qt.Key.Key_Return)
+    assert editor.error is not None
+    scroll = editor.parentWidget()
+    while not isinstance(scroll, QScrollArea):
+        scroll = scroll.parentWidget()
+    shown = scroll.viewport().rect()
+    line = editor.message.rect().translated(editor.message.mapTo(scroll.viewport(), QPoint(0, 0)))
+    assert shown.contains(line), (shown, line)

@@ -560,29 +560,34 @@ def test_export_source_compiles(qtbot: Any, window: MainWindow, path: Path, fmt:
     assert "import torch" in source
 
 
+@pytest.mark.parametrize(
+    ("typed", "action", "fmt", "written"),
+    [
+        ("model.py", "export_model", "python", "model.py"),
+        # Found in a newcomer trial: "train" was written as is, and "python train" was suggested.
+        ("train", "export_script", "script", "train.py"),
+    ],
+)
 def test_export_writes_the_source(
-    qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    typed: str,
+    action: str,
+    fmt: str,
+    written: str,
 ) -> None:
-    target = tmp_path / "model.py"
-    monkeypatch.setattr(file_actions.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    trigger(window, "export_model")
-    assert target.read_text("utf-8") == file_actions.export_source(window.controller, "python")
+    monkeypatch.setattr(
+        file_actions.QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / typed), "")
+    )
+    trigger(window, action)
+    target = tmp_path / written
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in ("", ".py")) == [written]
+    assert target.read_text("utf-8") == file_actions.export_source(window.controller, fmt)
     shown = window.statusBar().currentMessage()
     # It says the export worked, and how to run the file.
-    assert shown.startswith(f"Exported {target}") and "python model.py" in shown
-
-
-def test_an_export_named_without_extension_gets_py(
-    qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Found in a newcomer trial: "train" was written as is, and "python train" was suggested.
-    typed = tmp_path / "train"
-    monkeypatch.setattr(file_actions.QFileDialog, "getSaveFileName", lambda *a, **k: (str(typed), ""))
-    trigger(window, "export_script")
-    assert not typed.exists()
-    written = tmp_path / "train.py"
-    assert written.read_text("utf-8") == file_actions.export_source(window.controller, "script")
-    assert "python train.py" in window.statusBar().currentMessage()
+    assert shown.startswith(f"Exported {target}") and f"python {written}" in shown
 
 
 # ---- closing and bad files ------------------------------------------------------------------------------
